@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from .models import Membership
+from .permissions import MANAGE_SETTINGS, has_scope
+
+
+def dashboard(request: HttpRequest) -> dict[str, Any]:
+    """The Organization switcher and permission flags every dashboard page needs."""
+    membership = getattr(request, "membership", None)
+    if membership is None:
+        return {}
+    return {
+        "membership": membership,
+        "organization": membership.organization,
+        "all_memberships": Membership.objects.for_user(request.user),  # type: ignore[arg-type]
+        "can_manage_settings": has_scope(membership, MANAGE_SETTINGS),
+    }

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from apps.accounts.actions import create_api_key, create_organization
+from apps.accounts.models import Organization, User
+
+DEMO_EMAIL = "demo@segmentflow.local"
+
+
+class Command(BaseCommand):
+    help = (
+        "Create a demo Organization with an owner login and a full-scope API key when no "
+        "Organization exists yet, and print the login and the key (once). Used by `make run`."
+    )
+
+    @transaction.atomic
+    def handle(self, *args: Any, **options: Any) -> None:
+        if Organization.objects.exists():
+            self.stdout.write("Organizations exist already; no demo created.")
+            return
+        password = secrets.token_urlsafe(12)
+        owner = User.objects.filter(email=DEMO_EMAIL).first()
+        if owner is None:
+            owner = User.objects.create_user(DEMO_EMAIL, password)
+        else:
+            owner.set_password(password)
+            owner.save(update_fields=["password"])
+        org = create_organization("Demo", owner)
+        _, raw_key = create_api_key(org, name="Demo key", scopes=["all"], created_by=owner)
+        banner = "=" * 72
+        self.stdout.write(
+            f"{banner}\n"
+            f"Demo Organization created (slug: {org.slug}). Shown once, keep them:\n"
+            f"  dashboard login: {DEMO_EMAIL} / {password}\n"
+            f"  API key:         {raw_key}\n"
+            f"{banner}"
+        )

@@ -1,0 +1,105 @@
+"""Dashboard views of accounts: Organization switcher and Settings (API keys, members, domains)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import actions
+from .dashboard import AuthedRequest, require_membership
+from .forms import ApiKeyForm
+from .middleware import SESSION_KEY
+from .models import ApiKey, Membership
+from .permissions import MANAGE_SETTINGS
+
+
+@require_POST
+@login_required
+def switch_organization(request: AuthedRequest) -> HttpResponse:
+    membership = get_object_or_404(
+        Membership, user=request.user, organization__slug=request.POST.get("org", "")
+    )
+    request.session[SESSION_KEY] = membership.organization_id
+    messages.success(request, f"Switched to {membership.organization.name}.")
+    return redirect("dashboard:home")
+
+
+@login_required
+def settings_home(request: AuthedRequest) -> HttpResponse:
+    membership = require_membership(request)
+    if membership.scopes_granted >= {MANAGE_SETTINGS}:
+        return redirect("accounts:api_keys")
+    return redirect("accounts:members")
+
+
+@login_required
+def api_key_list(request: AuthedRequest) -> HttpResponse:
+    membership = require_membership(request, MANAGE_SETTINGS)
+    keys = ApiKey.objects.for_org(membership.organization).select_related("created_by")
+    return render(request, "accounts/api_keys.html", {"keys": keys, "active_tab": "api_keys"})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_key_create(request: AuthedRequest) -> HttpResponse:
+    membership = require_membership(request, MANAGE_SETTINGS)
+    form = ApiKeyForm(request.POST or None, membership=membership)
+    if request.method == "POST" and form.is_valid():
+        try:
+            api_key, raw_key = actions.create_api_key(
+                membership.organization,
+                name=form.cleaned_data["name"],
+                scopes=form.cleaned_data["scopes"],
+                created_by=request.user,  # type: ignore[arg-type]
+                granted_by=membership,
+                rate_limit=form.cleaned_data["rate_limit"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except actions.AccountError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"API key “{api_key.name}” created.")
+            # The secret is rendered once, in this response, and never stored.
+            template = "accounts/api_key_created.html"
+            if request.htmx and not request.htmx.boosted:
+                template += "#created"
+            return render(request, template, {"api_key": api_key, "raw_key": raw_key})
+    status = 422 if request.method == "POST" else 200
+    template = "accounts/api_key_form.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#key-form"
+    return render(request, template, {"form": form, "active_tab": "api_keys"}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def api_key_revoke(request: AuthedRequest, key_id: str) -> HttpResponse:
+    membership = require_membership(request, MANAGE_SETTINGS)
+    api_key = get_object_or_404(ApiKey.objects.for_org(membership.organization), pk=key_id)
+    if request.method == "GET":
+        return render(request, "accounts/api_key_revoke.html", {"api_key": api_key})
+    actions.revoke_api_key(api_key)
+    messages.success(request, f"API key “{api_key.name}” revoked.")
+    if request.htmx:
+        response = render(request, "accounts/api_keys.html#key-row", {"key": api_key})
+        return response
+    return redirect(reverse("accounts:api_keys"))
+
+
+@login_required
+def member_list(request: AuthedRequest) -> HttpResponse:
+    membership = require_membership(request)
+    members = Membership.objects.filter(organization=membership.organization).select_related("user")
+    return render(
+        request, "accounts/members.html", {"members": members.order_by("user__email"), "active_tab": "members"}
+    )
+
+
+@login_required
+def domain_list(request: AuthedRequest) -> HttpResponse:
+    require_membership(request, MANAGE_SETTINGS)
+    return render(request, "accounts/domains.html", {"active_tab": "domains"})

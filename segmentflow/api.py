@@ -1,0 +1,212 @@
+"""The one NinjaAPI behind /api/v1: each app mounts its Router here."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Router
+from ninja.decorators import decorate_view
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+
+from .auth import ApiKeyAuth, require_scope
+from .errors import (
+    STATUS_ERROR_CODES,
+    ApiError,
+    ErrorEnvelope,
+    api_error_response,
+    envelope_response,
+)
+from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .idempotency import idempotent
+
+logger = logging.getLogger("segmentflow.api")
+
+# Errors any authenticated operation can answer with; writes add 409/413.
+COMMON_ERRORS = (400, 401, 403, 404, 405, 422, 429, 500)
+WRITE_ERRORS = (409, 413)
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request (`invalid_request`, `invalid_idempotency_key`).",
+    401: "`missing_api_key` or `invalid_api_key`.",
+    403: "`insufficient_scope`: the key lacks the scope this operation needs.",
+    404: "`not_found`: no such object in this Organization.",
+    405: "`method_not_allowed`.",
+    409: "`conflict`, `idempotency_key_in_use`, `invalid_state` or `asset_in_use`.",
+    413: "`payload_too_large`: the body is over 1 MiB.",
+    422: "`validation_failed` (see `fields`) or another 422 code of the contract.",
+    429: "`rate_limited`: see `Retry-After` and the `RateLimit-*` headers.",
+    500: "`internal_error`.",
+}
+
+
+class JsonParser(Parser):
+    """Request bodies must be JSON objects sent as application/json."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        content_type = request.content_type or ""
+        if content_type != "application/json" and not content_type.endswith("+json"):
+            raise ValueError("Content-Type must be application/json")
+        return json.loads(request.body)
+
+
+class ApiRouter(Router):
+    """A Router whose operations render camelCase, declare their scope and document the envelope.
+
+    `scope="profiles:read"` on an operation makes it refuse keys without that scope (403) before
+    the body is even parsed, and lists the scope in the OpenAPI description.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("by_alias", True)
+        super().__init__(**kwargs)
+
+    def add_api_operation(  # type: ignore[override]
+        self,
+        path: str,
+        methods: list[str],
+        view_func: Callable[..., Any],
+        *,
+        scope: str | None = None,
+        response: Any = None,
+        description: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        responses = dict(response) if isinstance(response, dict) else {200: response}
+        codes = COMMON_ERRORS + (WRITE_ERRORS if set(methods) - {"GET"} else ())
+        for code in codes:
+            responses.setdefault(code, ErrorEnvelope)
+        if scope is not None:
+            decorate_view(require_scope(scope))(view_func)
+            description = f"{description or ''}\n\nRequires scope `{scope}`.".strip()
+        if set(methods) - {"GET"}:
+            description = (
+                f"{description or ''}\n\nAccepts an `{IDEMPOTENCY_HEADER}` header "
+                "(replayed for 24 hours)."
+            ).strip()
+        super().add_api_operation(
+            path, methods, view_func, response=responses, description=description, **kwargs
+        )
+
+    def get(self, path: str, *, scope: str | None = None, **kwargs: Any) -> Callable[..., Any]:
+        return self.api_operation(["GET"], path, scope=scope, **kwargs)
+
+    def post(self, path: str, *, scope: str | None = None, **kwargs: Any) -> Callable[..., Any]:
+        return self.api_operation(["POST"], path, scope=scope, **kwargs)
+
+    def put(self, path: str, *, scope: str | None = None, **kwargs: Any) -> Callable[..., Any]:
+        return self.api_operation(["PUT"], path, scope=scope, **kwargs)
+
+    def patch(self, path: str, *, scope: str | None = None, **kwargs: Any) -> Callable[..., Any]:
+        return self.api_operation(["PATCH"], path, scope=scope, **kwargs)
+
+    def delete(self, path: str, *, scope: str | None = None, **kwargs: Any) -> Callable[..., Any]:
+        return self.api_operation(["DELETE"], path, scope=scope, **kwargs)
+
+    def api_operation(  # type: ignore[override]
+        self, methods: list[str], path: str, *, scope: str | None = None, **kwargs: Any
+    ) -> Callable[..., Any]:
+        def decorator(view_func: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_operation(path, methods, view_func, scope=scope, **kwargs)
+            return view_func
+
+        return decorator
+
+
+class SegmentFlowApi(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        # `resource_method`, e.g. emails_batchSend: routes set operation_id explicitly;
+        # this fallback keeps undeclared ones readable.
+        return str(operation.view_func.__name__)
+
+
+api = SegmentFlowApi(
+    title="SegmentFlow API",
+    version="1.0.0",
+    description=(
+        "The public API of SegmentFlow. Authenticate with an `x-api-key` header. "
+        "Every error has the envelope `{error: {errorCode, message, requestId, fields?}}`."
+    ),
+    urls_namespace="api",
+    auth=ApiKeyAuth(),
+    parser=JsonParser(),
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+api.add_decorator(idempotent, mode="view")
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = list(loc)
+    source = parts.pop(0) if parts else ""
+    if source == "body" and len(parts) > 1:
+        parts.pop(0)  # the operation's body parameter name
+    path = ""
+    for part in parts:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or str(source)
+
+
+def _field_message(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind == "missing":
+        return "field required"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    message = str(error.get("msg", "invalid value"))
+    return message[:1].lower() + message[1:]
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = [{"path": _field_path(tuple(e["loc"])), "message": _field_message(e)} for e in exc.errors]
+    message = "; ".join(f"{f['path']}: {f['message']}" for f in fields) or "invalid request"
+    return envelope_response(request, 422, "validation_failed", message, fields=fields)
+
+
+@api.exception_handler(ApiError)
+def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return api_error_response(request, exc)
+
+
+@api.exception_handler(AuthenticationError)
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return envelope_response(request, 401, "invalid_api_key", "The API key is not valid.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    code = STATUS_ERROR_CODES.get(status, "internal_error" if status >= 500 else "invalid_request")
+    message = str(exc)
+    if status == 400 and message.startswith("Cannot parse request body"):
+        message = "The body must be a JSON document sent with Content-Type: application/json."
+    return envelope_response(request, status, code, message)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return envelope_response(request, 404, "not_found", "No such object in this Organization.")
+
+
+@api.exception_handler(Exception)
+def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return envelope_response(
+        request, 500, "internal_error", "Internal error: the failure was logged; retrying may help."
+    )
+
+
+def _mount_routers(target: NinjaAPI) -> None:
+    from apps.accounts.api import router as accounts_router
+
+    target.add_router("/", accounts_router)
+
+
+_mount_routers(api)

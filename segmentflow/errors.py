@@ -1,0 +1,111 @@
+"""The API error envelope (api-contract.md → Errors): one shape for every non-2xx response."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Schema
+
+STATUS_ERROR_CODES: dict[int, str] = {
+    400: "invalid_request",
+    401: "invalid_api_key",
+    403: "insufficient_scope",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+STATUS_MESSAGES: dict[int, str] = {
+    400: "The request is malformed.",
+    404: "No such route or object.",
+    405: "This method is not allowed on this route.",
+    413: "The request body is larger than the limit.",
+    500: "Internal error: the failure was logged; retrying may help.",
+}
+
+
+class ApiError(Exception):
+    """Raise anywhere under /api/ to answer with the envelope."""
+
+    def __init__(
+        self,
+        status: int,
+        error_code: str,
+        message: str,
+        *,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+        self.fields = fields
+        self.headers = headers or {}
+
+
+def not_found(what: str = "object") -> ApiError:
+    return ApiError(404, "not_found", f"No such {what} in this Organization.")
+
+
+def validation_failed(path: str, message: str) -> ApiError:
+    return ApiError(
+        422,
+        "validation_failed",
+        f"{path}: {message}",
+        fields=[{"path": path, "message": message}],
+    )
+
+
+def request_id_of(request: HttpRequest) -> str:
+    return getattr(request, "request_id", "")
+
+
+def envelope_response(
+    request: HttpRequest,
+    status: int,
+    error_code: str,
+    message: str,
+    *,
+    fields: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> HttpResponse:
+    error: dict[str, Any] = {
+        "errorCode": error_code,
+        "message": message,
+        "requestId": request_id_of(request),
+    }
+    if fields is not None:
+        error["fields"] = fields
+    response = HttpResponse(
+        json.dumps({"error": error}), status=status, content_type="application/json; charset=utf-8"
+    )
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def api_error_response(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return envelope_response(
+        request, exc.status, exc.error_code, exc.message, fields=exc.fields, headers=exc.headers
+    )
+
+
+class ErrorField(Schema):
+    path: str
+    message: str
+
+
+class ErrorDetail(Schema):
+    errorCode: str  # noqa: N815 - the contract's field name
+    message: str
+    requestId: str  # noqa: N815
+    fields: list[ErrorField] | None = None
+
+
+class ErrorEnvelope(Schema):
+    error: ErrorDetail

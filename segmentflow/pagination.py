@@ -1,0 +1,53 @@
+"""Keyset pagination on (created_at, id), newest first, with an opaque cursor."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+from ninja import Field, Schema
+
+from .errors import validation_failed
+
+
+class PageQuery(Schema):
+    limit: int = Field(20, ge=1, le=100, description="Page size, 1 to 100.")
+    after: str | None = Field(None, description="The `nextCursor` of the previous page.")
+
+
+def encode_cursor(obj: Model) -> str:
+    created_at: datetime = obj.created_at  # type: ignore[attr-defined]
+    raw = json.dumps([created_at.isoformat(), str(obj.pk)], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        moment = datetime.fromisoformat(created_at)
+        if moment.tzinfo is None or not isinstance(pk, str):
+            raise ValueError("incomplete cursor")
+    except (ValueError, TypeError) as exc:
+        raise validation_failed("after", "malformed cursor") from exc
+    return moment, pk
+
+
+def paginate[M: Model](queryset: QuerySet[M], page: PageQuery) -> dict[str, Any]:
+    """One page of `queryset`, newest first; no OFFSET and no COUNT."""
+    queryset = queryset.order_by("-created_at", "-pk")
+    if page.after:
+        created_at, pk = decode_cursor(page.after)
+        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    rows = list(queryset[: page.limit + 1])
+    has_more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return {
+        "object": "list",
+        "data": rows,
+        "hasMore": has_more,
+        "nextCursor": encode_cursor(rows[-1]) if has_more else None,
+    }

@@ -1,0 +1,30 @@
+"""Base schemas of the API: camelCase on the wire, unknown request fields refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from ninja import Schema
+from pydantic import ConfigDict, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+
+def format_timestamp(value: datetime) -> str:
+    """ISO 8601 in UTC with a Z suffix, as the contract says."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
+
+
+class InSchema(Schema):
+    """Request bodies: camelCase names, and a typo is a 422 rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+class OutSchema(Schema):
+    """Response objects: camelCase names (routes render by alias)."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)

@@ -1,0 +1,38 @@
+"""Dashboard shell: the home page and the sections that later issues fill in."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+
+from apps.accounts.dashboard import AuthedRequest, require_membership
+
+# Sections of the sidebar not built yet: (url name, title, what it will hold).
+UPCOMING_SECTIONS = {
+    "profiles": ("Profiles", "The contacts of your Organization, their attributes and subscription."),
+    "templates": ("Templates", "Liquid email templates with a live preview."),
+    "assets": ("Assets", "Images for your emails, uploaded by drag and drop."),
+    "brand_kits": ("Brand Kits", "Logos, colors, fonts and sender defaults, or import them from your website."),
+    "emails": ("Emails", "Every email sent, with its delivery status."),
+    "events": ("Events & Journeys", "Events your backend tracks and the Journeys they trigger."),
+}
+
+
+@login_required
+def home(request: AuthedRequest) -> HttpResponse:
+    membership = request.membership
+    if membership is None:
+        return render(request, "dashboard/no_organization.html", status=403)
+    return render(request, "dashboard/home.html", {"sections": UPCOMING_SECTIONS})
+
+
+@login_required
+def upcoming_section(request: AuthedRequest, section: str) -> HttpResponse:
+    require_membership(request)
+    title, description = UPCOMING_SECTIONS[section]
+    return render(
+        request,
+        "dashboard/empty_section.html",
+        {"section": section, "title": title, "description": description},
+    )
