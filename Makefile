@@ -1,0 +1,73 @@
+# SegmentFlow: `make run` and `make test` are all a fresh machine needs (see README.md).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV ?= .venv
+PORT ?= 8000
+WEB_THREADS ?= 8
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+
+# Find a Python >= 3.12: $(PYTHON) if given, then python3.13, python3.12 on PATH (pyenv shims
+# that fail without a selected version are skipped), then pyenv's own versions.
+define FIND_PYTHON
+for c in $(PYTHON) python3.13 python3.12 \
+    $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV) python3; do \
+  if command -v "$$c" >/dev/null 2>&1 && \
+     "$$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1; then \
+    command -v "$$c"; exit 0; fi; \
+done; echo "No Python >= 3.12 found: install python3.13 or set PYTHON=/path/to/python3.13" >&2; exit 1
+endef
+
+.PHONY: help venv install run test test-fast lint format migrate clean
+
+help:
+	@echo "make run    - install, migrate, create a demo Organization, serve on http://127.0.0.1:$(PORT) with a task worker"
+	@echo "make test   - install and run the whole test suite (DATABASE_URL selects the database)"
+	@echo "make lint   - ruff, mypy and makemigrations --check"
+	@echo "make format - ruff format and fix"
+
+$(PY):
+	@py=$$($(FIND_PYTHON)) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet ".[dev]"
+	@touch $(STAMP)
+
+venv install: $(STAMP)
+
+migrate: $(STAMP)
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+
+run: migrate
+	$(PY) manage.py ensure_demo
+	$(PY) manage.py schedule_housekeeping
+	@echo "Dashboard: http://127.0.0.1:$(PORT)/   API docs: http://127.0.0.1:$(PORT)/api/v1/docs   (Ctrl-C stops)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --interval 1 & \
+	$(BIN)/gunicorn segmentflow.wsgi:application --bind 127.0.0.1:$(PORT) \
+	  --workers 2 --threads $(WEB_THREADS) --access-logfile - & \
+	wait
+
+test: $(STAMP)
+	@mkdir -p var
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not e2e" -x $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

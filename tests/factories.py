@@ -1,0 +1,34 @@
+"""Plain factories: small functions with defaults, no fixtures."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from apps.accounts import permissions
+from apps.accounts.actions import create_api_key
+from apps.accounts.models import ApiKey, Membership, Organization, User
+
+_counter = itertools.count(1)
+
+
+def make_user(email: str | None = None, password: str = "password", **kw: Any) -> User:
+    email = email or f"user{next(_counter)}@example.com"
+    return User.objects.create_user(email, password, **kw)
+
+
+def make_org(name: str | None = None, **kw: Any) -> Organization:
+    n = next(_counter)
+    kw.setdefault("slug", f"org-{n}")
+    return Organization.objects.create(name=name or f"Org {n}", **kw)
+
+
+def make_membership(user: User, org: Organization, role: str = permissions.MEMBER) -> Membership:
+    return Membership.objects.create(user=user, organization=org, role=role)
+
+
+def make_api_key(org: Organization, scopes: list[str] | str = "all", **kw: Any) -> tuple[ApiKey, str]:
+    """Return (key, raw secret); `scopes` is a list or "all"."""
+    kw.setdefault("name", f"key {next(_counter)}")
+    scope_list = [scopes] if isinstance(scopes, str) else scopes
+    return create_api_key(org, scopes=scope_list, **kw)
