@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -123,22 +123,6 @@ class SegmentFlowApi(NinjaAPI):
         return str(operation.view_func.__name__)
 
 
-api = SegmentFlowApi(
-    title="SegmentFlow API",
-    version="1.0.0",
-    description=(
-        "The public API of SegmentFlow. Authenticate with an `x-api-key` header. "
-        "Every error has the envelope `{error: {errorCode, message, requestId, fields?}}`."
-    ),
-    urls_namespace="api",
-    auth=ApiKeyAuth(),
-    parser=JsonParser(),
-    docs_url="/docs",
-    openapi_url="/openapi.json",
-)
-api.add_decorator(idempotent, mode="view")
-
-
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = list(loc)
     source = parts.pop(0) if parts else ""
@@ -163,24 +147,22 @@ def _field_message(error: dict[str, Any]) -> str:
     return message[:1].lower() + message[1:]
 
 
-@api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields = [{"path": _field_path(tuple(e["loc"])), "message": _field_message(e)} for e in exc.errors]
+    fields = [
+        {"path": _field_path(tuple(e["loc"])), "message": _field_message(e)} for e in exc.errors
+    ]
     message = "; ".join(f"{f['path']}: {f['message']}" for f in fields) or "invalid request"
     return envelope_response(request, 422, "validation_failed", message, fields=fields)
 
 
-@api.exception_handler(ApiError)
 def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return api_error_response(request, exc)
 
 
-@api.exception_handler(AuthenticationError)
 def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return envelope_response(request, 401, "invalid_api_key", "The API key is not valid.")
 
 
-@api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     status = exc.status_code
     code = STATUS_ERROR_CODES.get(status, "internal_error" if status >= 500 else "invalid_request")
@@ -190,12 +172,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return envelope_response(request, status, code, message)
 
 
-@api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return envelope_response(request, 404, "not_found", "No such object in this Organization.")
 
 
-@api.exception_handler(Exception)
 def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("Unhandled error on %s %s", request.method, request.path)
     return envelope_response(
@@ -203,10 +183,45 @@ def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-def _mount_routers(target: NinjaAPI) -> None:
+# Most specific first is not needed: ninja looks handlers up along the exception's MRO.
+EXCEPTION_HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+    (ValidationError, _validation_error),
+    (ApiError, _api_error),
+    (AuthenticationError, _authentication_error),
+    (HttpError, _http_error),
+    (Http404, _not_found),
+    (Exception, _internal_error),
+]
+
+
+def build_api(routers: Sequence[tuple[str, Router]], *, urls_namespace: str = "api") -> NinjaAPI:
+    """A NinjaAPI with SegmentFlow's plumbing (auth, envelope, idempotency) and these routers."""
+    new_api = SegmentFlowApi(
+        title="SegmentFlow API",
+        version="1.0.0",
+        description=(
+            "The public API of SegmentFlow. Authenticate with an `x-api-key` header. "
+            "Every error has the envelope `{error: {errorCode, message, requestId, fields?}}`; "
+            "writes accept an `Idempotency-Key` header."
+        ),
+        urls_namespace=urls_namespace,
+        auth=ApiKeyAuth(),
+        parser=JsonParser(),
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    new_api.add_decorator(idempotent, mode="view")
+    for exc_class, handler in EXCEPTION_HANDLERS:
+        new_api.add_exception_handler(exc_class, handler)
+    for prefix, router in routers:
+        new_api.add_router(prefix, router)
+    return new_api
+
+
+def _product_routers() -> list[tuple[str, Router]]:
     from apps.accounts.api import router as accounts_router
 
-    target.add_router("/", accounts_router)
+    return [("/", accounts_router)]
 
 
-_mount_routers(api)
+api = build_api(_product_routers())

@@ -81,7 +81,9 @@ def _claim(
             continue  # released between our insert and our read: try again
         if existing.created_at < now - ttl:
             # Forgotten after 24 h: the key may be used afresh.
-            IdempotencyRecord.objects.filter(pk=existing.pk, created_at=existing.created_at).delete()
+            IdempotencyRecord.objects.filter(
+                pk=existing.pk, created_at=existing.created_at
+            ).delete()
             continue
         if (
             existing.state == IdempotencyRecord.State.IN_FLIGHT

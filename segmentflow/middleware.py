@@ -75,11 +75,13 @@ class ApiEnvelopeMiddleware:
         return length > settings.API_MAX_BODY_BYTES
 
     def _enveloped(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-        """Rewrite a non-envelope error response (Django's or ninja's plain ones) into the envelope."""
+        """Rewrite a plain error response (from Django or ninja) into the envelope."""
         status = response.status_code
         if status < 400 or self._has_envelope(response):
             return response
-        code = STATUS_ERROR_CODES.get(status, "internal_error" if status >= 500 else "invalid_request")
+        code = STATUS_ERROR_CODES.get(
+            status, "internal_error" if status >= 500 else "invalid_request"
+        )
         message = STATUS_MESSAGES.get(status, "The request failed.")
         headers = {}
         if status == 405 and response.has_header("Allow"):

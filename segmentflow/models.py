@@ -6,7 +6,7 @@ from django.db import models
 
 
 class IdempotencyRecord(models.Model):
-    """One `Idempotency-Key` of one Organization: the request's fingerprint and, once done, its response."""
+    """One `Idempotency-Key` of one Organization: the request fingerprint, then its response."""
 
     class State(models.TextChoices):
         IN_FLIGHT = "in_flight"

@@ -41,7 +41,9 @@ def paginate[M: Model](queryset: QuerySet[M], page: PageQuery) -> dict[str, Any]
     queryset = queryset.order_by("-created_at", "-pk")
     if page.after:
         created_at, pk = decode_cursor(page.after)
-        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+        queryset = queryset.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
+        )
     rows = list(queryset[: page.limit + 1])
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]

@@ -62,7 +62,12 @@ def take_token(api_key: ApiKey) -> RateLimitDecision | None:
     rate, burst = limits_for(api_key)
     if rate <= 0:
         return None
-    params = {"key": api_key.pk, "burst": float(burst), "rate": float(rate), "now": time.time()}
+    params: dict[str, str | float] = {
+        "key": api_key.pk,
+        "burst": float(burst),
+        "rate": float(rate),
+        "now": time.time(),
+    }
     with connection.cursor() as cursor:
         cursor.execute(_upsert_sql(), params)
         tokens, allowed = cursor.fetchone()

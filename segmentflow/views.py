@@ -10,10 +10,16 @@ from apps.accounts.dashboard import AuthedRequest, require_membership
 
 # Sections of the sidebar not built yet: (url name, title, what it will hold).
 UPCOMING_SECTIONS = {
-    "profiles": ("Profiles", "The contacts of your Organization, their attributes and subscription."),
+    "profiles": (
+        "Profiles",
+        "The contacts of your Organization, their attributes and subscription.",
+    ),
     "templates": ("Templates", "Liquid email templates with a live preview."),
     "assets": ("Assets", "Images for your emails, uploaded by drag and drop."),
-    "brand_kits": ("Brand Kits", "Logos, colors, fonts and sender defaults, or import them from your website."),
+    "brand_kits": (
+        "Brand Kits",
+        "Logos, colors, fonts and sender defaults, or import them from your website.",
+    ),
     "emails": ("Emails", "Every email sent, with its delivery status."),
     "events": ("Events & Journeys", "Events your backend tracks and the Journeys they trigger."),
 }

@@ -35,7 +35,9 @@ class PersonaTestCase(TestCase):
     def key_with(self, *scopes: str, org: Any = None, **kw: Any) -> tuple[ApiKey, str]:
         return make_api_key(org or self.acme, list(scopes), **kw)
 
-    def api(self, method: str, path: str, secret: str | None = None, body: Any = None, **headers: Any) -> Any:
+    def api(
+        self, method: str, path: str, secret: str | None = None, body: Any = None, **headers: Any
+    ) -> Any:
         """Call /api/v1 with the given key (Acme's full key by default) and a JSON body."""
         if secret is None:
             secret = self.acme_secret

@@ -27,7 +27,9 @@ def make_membership(user: User, org: Organization, role: str = permissions.MEMBE
     return Membership.objects.create(user=user, organization=org, role=role)
 
 
-def make_api_key(org: Organization, scopes: list[str] | str = "all", **kw: Any) -> tuple[ApiKey, str]:
+def make_api_key(
+    org: Organization, scopes: list[str] | str = "all", **kw: Any
+) -> tuple[ApiKey, str]:
     """Return (key, raw secret); `scopes` is a list or "all"."""
     kw.setdefault("name", f"key {next(_counter)}")
     scope_list = [scopes] if isinstance(scopes, str) else scopes

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from .models import Membership, Organization, User
 from .permissions import has_scope
@@ -16,6 +17,7 @@ class AuthedRequest(HttpRequest):
     user: User | AnonymousUser  # type: ignore[assignment]
     membership: Membership | None
     organization: Organization | None
+    htmx: HtmxDetails
 
 
 def require_membership(request: HttpRequest, scope: str | None = None) -> Membership:

@@ -17,6 +17,13 @@ from . import permissions
 class EmailUserManager(UserManager["User"]):
     """Users sign in with their email address; there is no username."""
 
+    def get_by_natural_key(self, username: str | None) -> User:
+        # Emails are stored lowercased, so "Alice@Example.com" at the login form finds alice.
+        return self.get(email=self.normalize_email(username).lower())
+
+    async def aget_by_natural_key(self, username: str | None) -> User:
+        return await self.aget(email=self.normalize_email(username).lower())
+
     def _create_user_object(
         self, username: str | None, email: str | None, password: str | None, **extra: Any
     ) -> User:
@@ -55,10 +62,18 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.email
 
+    def clean(self) -> None:
+        # The admin's user forms save through here, not through the manager: lowercase as it does.
+        super().clean()
+        self.email = self.email.lower()
+
 
 class Organization(models.Model):
     id = models.CharField(
-        primary_key=True, max_length=40, default=functools.partial(new_public_id, "org"), editable=False
+        primary_key=True,
+        max_length=40,
+        default=functools.partial(new_public_id, "org"),
+        editable=False,
     )
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=60, unique=True)
@@ -115,9 +130,14 @@ class ApiKey(models.Model):
     """An API key: only the SHA-256 of the secret is stored, next to a short lookup prefix."""
 
     id = models.CharField(
-        primary_key=True, max_length=40, default=functools.partial(new_public_id, "key"), editable=False
+        primary_key=True,
+        max_length=40,
+        default=functools.partial(new_public_id, "key"),
+        editable=False,
     )
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="api_keys"
+    )
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     secret_hash = models.CharField(max_length=64)

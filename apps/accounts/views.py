@@ -95,7 +95,9 @@ def member_list(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request)
     members = Membership.objects.filter(organization=membership.organization).select_related("user")
     return render(
-        request, "accounts/members.html", {"members": members.order_by("user__email"), "active_tab": "members"}
+        request,
+        "accounts/members.html",
+        {"members": members.order_by("user__email"), "active_tab": "members"},
     )
 
 

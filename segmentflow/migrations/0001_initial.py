@@ -5,40 +5,71 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RateLimitBucket',
+            name="RateLimitBucket",
             fields=[
-                ('api_key', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, serialize=False, to='accounts.apikey')),
-                ('tokens', models.FloatField()),
-                ('refilled_at', models.FloatField(help_text='Unix time of the last refill, in seconds.')),
-                ('allowed', models.BooleanField(default=True)),
+                (
+                    "api_key",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        serialize=False,
+                        to="accounts.apikey",
+                    ),
+                ),
+                ("tokens", models.FloatField()),
+                (
+                    "refilled_at",
+                    models.FloatField(help_text="Unix time of the last refill, in seconds."),
+                ),
+                ("allowed", models.BooleanField(default=True)),
             ],
         ),
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=255)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('state', models.CharField(choices=[('in_flight', 'In Flight'), ('done', 'Done')], default='in_flight', max_length=16)),
-                ('response_status', models.PositiveSmallIntegerField(null=True)),
-                ('response_body', models.BinaryField(null=True)),
-                ('response_content_type', models.CharField(blank=True, max_length=100)),
-                ('created_at', models.DateTimeField()),
-                ('locked_until', models.DateTimeField()),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='accounts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("key", models.CharField(max_length=255)),
+                ("fingerprint", models.CharField(max_length=64)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("in_flight", "In Flight"), ("done", "Done")],
+                        default="in_flight",
+                        max_length=16,
+                    ),
+                ),
+                ("response_status", models.PositiveSmallIntegerField(null=True)),
+                ("response_body", models.BinaryField(null=True)),
+                ("response_content_type", models.CharField(blank=True, max_length=100)),
+                ("created_at", models.DateTimeField()),
+                ("locked_until", models.DateTimeField()),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="accounts.organization"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['created_at'], name='idempotency_created_idx')],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'key'), name='idempotency_key_per_org')],
+                "indexes": [models.Index(fields=["created_at"], name="idempotency_created_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("organization", "key"), name="idempotency_key_per_org"
+                    )
+                ],
             },
         ),
     ]

@@ -8,7 +8,9 @@ from segmentflow.tasks import ensure_housekeeping_scheduled
 
 
 class Command(BaseCommand):
-    help = "Queue the hourly housekeeping task (expired Idempotency-Keys) unless it is queued already."
+    help = (
+        "Queue the hourly housekeeping task (expired Idempotency-Keys) unless it is queued already."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         queued = ensure_housekeeping_scheduled()
