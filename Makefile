@@ -46,11 +46,11 @@ run: migrate
 	$(PY) manage.py ensure_demo
 	$(PY) manage.py schedule_housekeeping
 	@echo "Dashboard: http://127.0.0.1:$(PORT)/   API docs: http://127.0.0.1:$(PORT)/api/v1/docs   (Ctrl-C stops)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --interval 1 & \
+	@$(PY) manage.py db_worker --interval 1 & worker=$$!; \
 	$(BIN)/gunicorn segmentflow.wsgi:application --bind 127.0.0.1:$(PORT) \
-	  --workers 2 --threads $(WEB_THREADS) --access-logfile - & \
-	wait
+	  --workers 2 --threads $(WEB_THREADS) --access-logfile - & web=$$!; \
+	trap 'kill $$worker $$web 2>/dev/null; wait' INT TERM; \
+	wait -n; status=$$?; kill $$worker $$web 2>/dev/null; wait; exit $$status
 
 test: $(STAMP)
 	@mkdir -p var
