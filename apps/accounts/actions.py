@@ -22,6 +22,9 @@ SECRET_LENGTH = 32  # 32 base62 characters: about 190 bits of entropy
 BASE62 = string.ascii_letters + string.digits
 # Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+# The column sizes: checked here so PostgreSQL never sees a value too long (SQLite would keep it).
+ORG_NAME_MAX_LENGTH = 200
+KEY_NAME_MAX_LENGTH = 100
 
 
 class AccountError(Exception):
@@ -47,6 +50,8 @@ def create_organization(name: str, owner: User) -> Organization:
     name = name.strip()
     if not name:
         raise AccountError("name: must not be empty", field="name")
+    if len(name) > ORG_NAME_MAX_LENGTH:
+        raise AccountError(f"name: at most {ORG_NAME_MAX_LENGTH} characters", field="name")
     org = Organization.objects.create(name=name, slug=_unique_slug(name))
     Membership.objects.create(user=owner, organization=org, role=permissions.OWNER)
     return org
@@ -76,6 +81,8 @@ def create_api_key(
     name = name.strip()
     if not name:
         raise AccountError("name: must not be empty", field="name")
+    if len(name) > KEY_NAME_MAX_LENGTH:
+        raise AccountError(f"name: at most {KEY_NAME_MAX_LENGTH} characters", field="name")
     try:
         scope_list = permissions.parse_scopes(list(scopes))
     except ValueError as exc:

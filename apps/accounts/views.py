@@ -47,7 +47,8 @@ def api_key_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 def api_key_create(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request, MANAGE_SETTINGS)
-    form = ApiKeyForm(request.POST or None, membership=membership)
+    # Not `request.POST or None`: an empty POST must still be a bound form that reports errors.
+    form = ApiKeyForm(request.POST if request.method == "POST" else None, membership=membership)
     if request.method == "POST" and form.is_valid():
         try:
             api_key, raw_key = actions.create_api_key(

@@ -1,0 +1,140 @@
+"""The dashboard shell: home, the sidebar, unbuilt sections, users without an Organization."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from tests.base import PersonaTestCase
+from tests.factories import make_user
+
+SIDEBAR = [
+    ("/profiles/", "Profiles"),
+    ("/templates/", "Templates"),
+    ("/assets/", "Assets"),
+    ("/brand-kits/", "Brand Kits"),
+    ("/emails/", "Emails"),
+    ("/events/", "Events &amp; Journeys"),
+    ("/settings/", "Settings"),
+]
+UNBUILT_SECTIONS = [
+    ("profiles", "Profiles"),
+    ("templates", "Templates"),
+    ("assets", "Assets"),
+    ("brand_kits", "Brand Kits"),
+    ("emails", "Emails"),
+    ("events", "Events &amp; Journeys"),
+]
+
+
+class HomeTests(PersonaTestCase):
+    def test_it_shows_every_sidebar_section(self) -> None:
+        self.client.force_login(self.viewer)
+        response = self.client.get(reverse("dashboard:home"))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, '<nav class="sidebar" aria-label="Sections">')
+        for url, label in SIDEBAR:
+            with self.subTest(section=label):
+                self.assertContains(response, f'<a href="{url}">{label}</a>', html=True)
+
+    def test_it_names_the_current_organization_and_the_users_role(self) -> None:
+        self.client.force_login(self.bob)
+        response = self.client.get(reverse("dashboard:home"))
+        self.assertContains(response, "<h1>Acme</h1>", html=True)
+        self.assertContains(response, '<span class="org-name">Acme</span>', html=True)
+        self.assertContains(response, "bob@example.com · Member")
+        self.assertNotContains(response, "Globex")
+
+    def test_it_shows_another_organization_to_its_owner(self) -> None:
+        self.client.force_login(self.charlie)
+        response = self.client.get(reverse("dashboard:home"))
+        self.assertContains(response, "<h1>Globex</h1>", html=True)
+        self.assertNotContains(response, "Acme")
+
+    def test_it_links_each_section_and_the_api_documentation(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.get(reverse("dashboard:home"))
+        for name, _ in UNBUILT_SECTIONS:
+            self.assertContains(response, f'<a class="card" href="{reverse(f"dashboard:{name}")}">')
+        self.assertContains(response, f'<a class="card" href="{reverse("api:openapi-view")}">')
+
+
+class UnbuiltSectionTests(PersonaTestCase):
+    def test_each_unbuilt_section_renders_an_honest_empty_state(self) -> None:
+        self.client.force_login(self.bob)
+        for name, title in UNBUILT_SECTIONS:
+            with self.subTest(section=name):
+                url = reverse(f"dashboard:{name}")
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+                self.assertContains(response, f"<h1>{title}</h1>", html=True)
+                self.assertContains(response, "<h2>Not built yet</h2>", html=True)
+                self.assertContains(response, "is still being built")
+                # The sidebar marks the section being shown.
+                self.assertContains(
+                    response, f'<a href="{url}" aria-current="page">{title}</a>', html=True
+                )
+
+    def test_the_sidebar_settings_link_leads_owners_to_api_keys(self) -> None:
+        self.client.force_login(self.alice)
+        self.assertRedirects(
+            self.client.get(reverse("accounts:settings")), reverse("accounts:api_keys")
+        )
+
+    def test_the_sidebar_settings_link_leads_members_and_viewers_to_members(self) -> None:
+        for user in (self.bob, self.viewer):
+            with self.subTest(user=user.email):
+                self.client.force_login(user)
+                self.assertRedirects(
+                    self.client.get(reverse("accounts:settings")), reverse("accounts:members")
+                )
+
+    def test_the_members_page_lists_the_organizations_members_only(self) -> None:
+        self.client.force_login(self.viewer)
+        response = self.client.get(reverse("accounts:members"))
+        self.assertEqual(response.status_code, 200)
+        for email, role in (
+            ("alice@example.com", "Owner"),
+            ("bob@example.com", "Member"),
+            ("viewer@example.com", "Viewer"),
+        ):
+            self.assertContains(response, f"<td>{email}</td><td>{role}</td>")
+        self.assertNotContains(response, "charlie@example.com")
+        # Without settings:manage there is no tab to API keys or sending domains.
+        self.assertNotContains(response, reverse("accounts:api_keys"))
+        self.assertNotContains(response, reverse("accounts:domains"))
+
+    def test_the_sending_domains_page_is_an_empty_state_for_owners(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.get(reverse("accounts:domains"))
+        self.assertContains(response, "Sending domains are not built yet")
+        self.client.force_login(self.bob)
+        self.assertEqual(self.client.get(reverse("accounts:domains")).status_code, 403)
+
+
+class NoOrganizationTests(PersonaTestCase):
+    def test_a_user_without_membership_gets_the_not_in_any_organization_page(self) -> None:
+        loner = make_user("loner@example.com")
+        self.client.force_login(loner)
+        response = self.client.get(reverse("dashboard:home"))
+        self.assertContains(
+            response, "<h1>You are not in any Organization</h1>", status_code=403, html=True
+        )
+        self.assertContains(response, "--owner-email loner@example.com", status_code=403)
+        self.assertNotContains(response, 'class="sidebar"', status_code=403)
+        self.assertNotContains(response, "Acme", status_code=403)
+
+    def test_a_user_without_membership_is_refused_every_other_page(self) -> None:
+        self.client.force_login(make_user())
+        urls = [
+            reverse("dashboard:profiles"),
+            reverse("accounts:settings"),
+            reverse("accounts:api_keys"),
+            reverse("accounts:api_key_create"),
+            reverse("accounts:members"),
+            reverse("accounts:api_key_revoke", args=[self.acme_key.id]),
+        ]
+        for url in urls:
+            with self.subTest(url=url):
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 403)
+                self.assertNotContains(response, "Acme", status_code=403)

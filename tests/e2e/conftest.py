@@ -1,0 +1,92 @@
+"""Browser tests: a real Chromium, driven by Playwright, against pytest-django's live_server.
+
+Only Debian's Chromium is used (never a browser downloaded by `playwright install`). Mark
+every test here with `pytest.mark.e2e`; `make test-fast` leaves them out.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
+# The test machines have no internet: without these flags Chromium keeps dialling Google's
+# services and floods the logs with refused connections.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Fail fast: a local page that takes 5 seconds is a bug, not something to wait for.
+TIMEOUT_MS = 5_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+# The live server listens on the loopback address only (--liveserver still wins).
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+LogIn = Callable[[str, str], None]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        reason = f"no Chromium at {CHROMIUM}: install Debian's chromium package"
+        if os.environ.get("CI"):
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    with pytest.MonkeyPatch.context() as patch:
+        # Playwright's sync API keeps an asyncio loop running in the main thread for as long
+        # as it is started, so Django takes the test's own ORM calls (factories, assertions,
+        # the flush between tests) for calls from async code and refuses them. They are plain
+        # blocking calls, so the guard can be lifted while the browser lives.
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer, transactional_db: None) -> Iterator[Page]:
+    """A fresh browser context (no cookies) on the live server; relative URLs work in goto()."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    # A page that throws, or that misses its CSS or htmx, is broken even if the test's
+    # assertions happen to pass.
+    problems: list[str] = []
+    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+
+    def check_static(response: Response) -> None:
+        if "/static/" in response.url and response.status >= 400:
+            problems.append(f"{response.status} for {response.url}")
+
+    page.on("response", check_static)
+    yield page
+    context.close()
+    assert not problems, "the page was broken: " + "; ".join(problems)
+
+
+@pytest.fixture
+def log_in(page: Page) -> LogIn:
+    """Log in through the real login form and land on the dashboard home."""
+
+    def log_in_as(email: str, password: str) -> None:
+        page.goto("/login/")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
+
+    return log_in_as
