@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("apps.accounts.urls")),
     path("", include("segmentflow.dashboard_urls")),
 ]
+
+handler404 = "segmentflow.views.page_not_found"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from apps.accounts.dashboard import AuthedRequest, require_membership
+
+from .errors import envelope_response
 
 # Sections of the sidebar not built yet: (url name, title, what it will hold).
 UPCOMING_SECTIONS = {
@@ -42,3 +44,10 @@ def upcoming_section(request: AuthedRequest, section: str) -> HttpResponse:
         "dashboard/empty_section.html",
         {"section": section, "title": title, "description": description},
     )
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 handler: the error envelope under /api/, the dashboard's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return envelope_response(request, 404, "not_found", "No such route or object.")
+    return render(request, "404.html", status=404)

@@ -28,12 +28,15 @@ KEY_NAME_MAX_LENGTH = 100
 
 
 class AccountError(Exception):
-    """A request on accounts that cannot be honoured; the message is shown to the user."""
+    """A request on accounts that cannot be honoured: which field, and what is wrong with it.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    The dashboard shows `message` under the form field; commands and logs use `str(exc)`.
+    """
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
         self.field = field
+        self.message = message
 
 
 def _unique_slug(name: str) -> str:
@@ -49,9 +52,9 @@ def _unique_slug(name: str) -> str:
 def create_organization(name: str, owner: User) -> Organization:
     name = name.strip()
     if not name:
-        raise AccountError("name: must not be empty", field="name")
+        raise AccountError("name", "must not be empty")
     if len(name) > ORG_NAME_MAX_LENGTH:
-        raise AccountError(f"name: at most {ORG_NAME_MAX_LENGTH} characters", field="name")
+        raise AccountError("name", f"at most {ORG_NAME_MAX_LENGTH} characters")
     org = Organization.objects.create(name=name, slug=_unique_slug(name))
     Membership.objects.create(user=owner, organization=org, role=permissions.OWNER)
     return org
@@ -80,23 +83,21 @@ def create_api_key(
     """
     name = name.strip()
     if not name:
-        raise AccountError("name: must not be empty", field="name")
+        raise AccountError("name", "must not be empty")
     if len(name) > KEY_NAME_MAX_LENGTH:
-        raise AccountError(f"name: at most {KEY_NAME_MAX_LENGTH} characters", field="name")
+        raise AccountError("name", f"at most {KEY_NAME_MAX_LENGTH} characters")
     try:
         scope_list = permissions.parse_scopes(list(scopes))
     except ValueError as exc:
-        raise AccountError(f"scopes: {exc}", field="scopes") from exc
+        raise AccountError("scopes", str(exc)) from exc
     if granted_by is not None:
         missing = [s for s in scope_list if not permissions.has_scope(granted_by, s)]
         if missing:
-            raise AccountError(
-                f"scopes: your role cannot grant {', '.join(missing)}", field="scopes"
-            )
+            raise AccountError("scopes", f"your role cannot grant {', '.join(missing)}")
     if rate_limit is not None and rate_limit < 0:
-        raise AccountError("rateLimit: must be 0 (no limit) or more", field="rate_limit")
+        raise AccountError("rate_limit", "must be 0 (no limit) or more")
     if expires_at is not None and expires_at <= timezone.now():
-        raise AccountError("expiresAt: must be in the future", field="expires_at")
+        raise AccountError("expires_at", "must be in the future")
 
     lookup = "".join(secrets.choice(BASE62) for _ in range(LOOKUP_LENGTH))
     secret = "".join(secrets.choice(BASE62) for _ in range(SECRET_LENGTH))

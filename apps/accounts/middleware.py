@@ -50,7 +50,9 @@ class HtmxMessagesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
-        if not getattr(request, "htmx", False) or request.path.startswith("/api/"):
+        htmx = getattr(request, "htmx", None)
+        # A boosted request renders a whole page, which shows the messages itself.
+        if not htmx or htmx.boosted or request.path.startswith("/api/"):
             return response
         # A redirect is followed by htmx and the next page shows the messages itself.
         if response.status_code in (301, 302, 303) or "HX-Redirect" in response:

@@ -65,10 +65,14 @@ def api_key_create(request: AuthedRequest) -> HttpResponse:
         else:
             messages.success(request, f"API key “{api_key.name}” created.")
             # The secret is rendered once, in this response, and never stored.
-            template = "accounts/api_key_created.html"
+            context = {"api_key": api_key, "raw_key": raw_key}
             if request.htmx and not request.htmx.boosted:
-                template += "#created"
-            return render(request, template, {"api_key": api_key, "raw_key": raw_key})
+                # The created key replaces the whole page body, heading included.
+                response = render(request, "accounts/api_key_created.html#created", context)
+                response["HX-Retarget"] = "#content"
+                response["HX-Reswap"] = "innerHTML"
+                return response
+            return render(request, "accounts/api_key_created.html", context)
     status = 422 if request.method == "POST" else 200
     template = "accounts/api_key_form.html"
     if request.htmx and not request.htmx.boosted:

@@ -151,7 +151,11 @@ class MintApiKeyTests(PersonaTestCase):
         response = self.mint(headers=HTMX)
         self.assertEqual(response.status_code, 200)
         html = response.content.decode()
-        self.assertTrue(html.lstrip().startswith('<div id="key-form" class="key-created">'))
+        self.assertTrue(html.lstrip().startswith('<nav class="breadcrumbs"'))
+        self.assertIn('<div id="key-form" class="key-created">', html)
+        # It replaces the page's content, heading included, instead of nesting in the form.
+        self.assertEqual(response["HX-Retarget"], "#content")
+        self.assertEqual(response["HX-Reswap"], "innerHTML")
         self.assertNotIn("<html", html)
         self.assertNotIn('class="sidebar"', html)
         api_key = find_api_key(raw_key_in(response))

@@ -138,3 +138,25 @@ class NoOrganizationTests(PersonaTestCase):
                 response = self.client.get(url)
                 self.assertEqual(response.status_code, 403)
                 self.assertNotContains(response, "Acme", status_code=403)
+
+
+class ErrorPageTests(PersonaTestCase):
+    def test_a_refused_page_explains_itself_inside_the_dashboard(self) -> None:
+        self.client.force_login(self.bob)
+        response = self.client.get(reverse("accounts:api_keys"))
+        self.assertEqual(response.status_code, 403)
+        self.assertContains(response, "Not allowed", status_code=403)
+        self.assertContains(response, "does not allow settings:manage", status_code=403)
+        self.assertContains(response, 'class="sidebar"', status_code=403)
+
+    def test_an_unknown_page_is_a_dashboard_404_not_an_api_envelope(self) -> None:
+        self.client.force_login(self.alice)
+        response = self.client.get("/no-such-page/")
+        self.assertEqual(response.status_code, 404)
+        self.assertContains(response, "Not found", status_code=404)
+        self.assertEqual(response["Content-Type"], "text/html; charset=utf-8")
+
+    def test_browsers_asking_for_favicon_ico_get_the_svg_icon(self) -> None:
+        response = self.client.get("/favicon.ico")
+        self.assertEqual(response.status_code, 301)
+        self.assertTrue(response["Location"].endswith("favicon.svg"))

@@ -141,7 +141,7 @@ class CreateApiKeyCommandTests(TestCase):
 
     def test_it_refuses_a_negative_rate_limit_and_an_overlong_name(self) -> None:
         cases = [
-            (("--name", "Neg", "--rate-limit", "-1"), "rateLimit"),
+            (("--name", "Neg", "--rate-limit", "-1"), "--rate-limit"),
             (("--name", "x" * 101), "name"),
         ]
         for args, problem in cases:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from segmentflow.api import _product_routers, build_api
 
@@ -10,4 +10,9 @@ from .probe import router as probe_router
 
 probe_api = build_api([*_product_routers(), ("/probe", probe_router)], urls_namespace="probe_api")
 
-urlpatterns = [path("api/v1/", probe_api.urls)]
+urlpatterns = [
+    path("api/v1/", probe_api.urls),
+    path("", include("apps.accounts.urls")),
+    path("", include("segmentflow.dashboard_urls")),
+]
+handler404 = "segmentflow.views.page_not_found"

@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 rate_limit=options["rate_limit"],
             )
         except AccountError as exc:
-            raise CommandError(exc.message) from exc
+            raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from exc
         self.stderr.write(
             f"Created API key {api_key.id} ({', '.join(api_key.scopes)}) for {org.slug}; "
             "store it now, it is not shown again."

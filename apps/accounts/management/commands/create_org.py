@@ -33,6 +33,6 @@ class Command(BaseCommand):
         try:
             org = create_organization(options["name"], owner)
         except AccountError as exc:
-            raise CommandError(exc.message) from exc
+            raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from exc
         self.stderr.write(f"Created Organization {org.name!r} owned by {email}")
         self.stdout.write(org.slug)
