@@ -47,7 +47,8 @@ def request_fingerprint(request: HttpRequest) -> str:
         canonical = json.dumps(
             json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()
-    except ValueError:
+    except (ValueError, RecursionError):
+        # Not JSON (or nested too deep to parse): hash the raw bytes; the parser answers 400.
         canonical = body
     digest = hashlib.sha256()
     digest.update(request.method.encode() if request.method else b"")

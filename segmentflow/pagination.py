@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db.models import Model, Q, QuerySet
@@ -29,9 +29,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         padded = cursor + "=" * (-len(cursor) % 4)
         created_at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
         moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None or not isinstance(pk, str):
+        if moment.tzinfo is None or not isinstance(pk, str) or not pk.isprintable():
             raise ValueError("incomplete cursor")
-    except (ValueError, TypeError) as exc:
+        # In UTC now, so the database adapter cannot overflow on year 1 or 9999 later.
+        moment = moment.astimezone(UTC)
+    except (ValueError, TypeError, OverflowError) as exc:
         raise validation_failed("after", "malformed cursor") from exc
     return moment, pk
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import timedelta
 
 from django.test import override_settings
@@ -132,6 +134,22 @@ class RequestErrorTests(PersonaTestCase):
                 )
                 self.assertEqual(
                     error["fields"], [{"path": "after", "message": "malformed cursor"}]
+                )
+
+    def test_it_refuses_a_cursor_that_points_nowhere_a_database_can_go(self) -> None:
+        # These decode fine but used to be 500s: the instants overflowed converting to UTC on
+        # SQLite, and PostgreSQL refuses a NUL in a text parameter.
+        positions = [
+            ["0001-01-01T00:00:00+01:00", "key_x"],
+            ["9999-12-31T23:59:59-01:00", "key_x"],
+            ["2026-01-01T00:00:00+00:00", "key_\x00"],
+        ]
+        for position in positions:
+            raw = json.dumps(position).encode()
+            cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+            with self.subTest(position=position):
+                self.assertEnvelope(
+                    self.api("GET", f"/probe/items?after={cursor}"), 422, "validation_failed"
                 )
 
     def test_it_refuses_bodies_over_one_mebibyte(self) -> None:

@@ -147,6 +147,15 @@ class IdempotencyTests(PersonaTestCase):
                 self.assertEnvelope(response, 400, "invalid_idempotency_key")
         self.assertFalse(ApiKey.objects.filter(name="never").exists())
 
+    def test_a_body_nested_too_deep_to_parse_is_a_bad_request_not_a_crash(self) -> None:
+        response = self.client.post(
+            "/api/v1/probe/items",
+            data="[" * 100_000 + "]" * 100_000,
+            content_type="application/json",
+            headers={"x-api-key": self.acme_secret, "Idempotency-Key": "deep"},
+        )
+        self.assertEnvelope(response, 400, "invalid_request")
+
     def test_it_accepts_a_key_of_255_printable_characters(self) -> None:
         self.assertEqual(self.post({"name": "long"}, key="k" * 255).status_code, 201)
 
