@@ -171,6 +171,17 @@ class RequestErrorTests(PersonaTestCase):
         self.assertNotIn("Traceback", response.content.decode())
         self.assertNotIn("probe failure", error["message"])
 
+    def test_django_errors_outside_ninja_come_out_in_the_envelope(self) -> None:
+        self.assertEqual(self.client.get("/api/v1/plain/").status_code, 200)
+        response = self.client.post("/api/v1/plain/")
+        self.assertEnvelope(response, 405, "method_not_allowed")
+        self.assertEqual(response["Allow"], "GET")
+        self.client.raise_request_exception = False
+        with self.assertLogs("segmentflow.api", level="ERROR"):
+            response = self.client.get("/api/v1/plain/?crash=1")
+        self.assertEnvelope(response, 500, "internal_error")
+        self.assertNotIn("a bug outside ninja", response.content.decode())
+
     def test_every_response_carries_a_request_id(self) -> None:
         ok = self.api("GET", "/me")
         missing = self.api("GET", "/nowhere")

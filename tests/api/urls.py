@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 
 from segmentflow.api import _product_routers, build_api
 
@@ -10,7 +12,17 @@ from .probe import router as probe_router
 
 probe_api = build_api([*_product_routers(), ("/probe", probe_router)], urls_namespace="probe_api")
 
+
+@require_GET
+def plain_django_view(request: HttpRequest) -> HttpResponse:
+    """A view outside ninja under /api/: its 405 and its crash must come out in the envelope."""
+    if request.GET.get("crash"):
+        raise RuntimeError("a bug outside ninja")
+    return HttpResponse("plain")
+
+
 urlpatterns = [
+    path("api/v1/plain/", plain_django_view),
     path("api/v1/", probe_api.urls),
     path("", include("apps.accounts.urls")),
     path("", include("segmentflow.dashboard_urls")),
