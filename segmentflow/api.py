@@ -126,7 +126,7 @@ class SegmentFlowApi(NinjaAPI):
 def _field_path(loc: tuple[Any, ...]) -> str:
     parts = list(loc)
     source = parts.pop(0) if parts else ""
-    if source == "body" and len(parts) > 1:
+    if source == "body" and parts:
         parts.pop(0)  # the operation's body parameter name
     path = ""
     for part in parts:

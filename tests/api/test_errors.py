@@ -115,6 +115,16 @@ class RequestErrorTests(PersonaTestCase):
         self.assertIn("delaySeconds", fields)
         self.assertIn("name: field required", error["message"])
 
+    def test_it_asks_for_a_body_when_none_is_sent(self) -> None:
+        response = self.client.post(
+            "/api/v1/probe/items",
+            data="",
+            content_type="application/json",
+            headers={"x-api-key": self.acme_secret},
+        )
+        error = self.assertEnvelope(response, 422, "validation_failed")
+        self.assertEqual(error["fields"], [{"path": "body", "message": "field required"}])
+
     def test_it_refuses_a_body_that_is_not_an_object(self) -> None:
         self.assertEnvelope(self.api("POST", "/probe/items", body=["x"]), 422, "validation_failed")
 
