@@ -16,6 +16,7 @@ from ninja.parser import Parser
 from .auth import ApiKeyAuth, require_scope
 from .errors import (
     STATUS_ERROR_CODES,
+    ActionError,
     ApiError,
     ErrorEnvelope,
     api_error_response,
@@ -159,6 +160,10 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return api_error_response(request, exc)
 
 
+def _action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
+    return api_error_response(request, exc.to_api_error())
+
+
 def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return envelope_response(request, 401, "invalid_api_key", "The API key is not valid.")
 
@@ -187,6 +192,7 @@ def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 EXCEPTION_HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
     (ValidationError, _validation_error),
     (ApiError, _api_error),
+    (ActionError, _action_error),
     (AuthenticationError, _authentication_error),
     (HttpError, _http_error),
     (Http404, _not_found),
@@ -220,8 +226,9 @@ def build_api(routers: Sequence[tuple[str, Router]], *, urls_namespace: str = "a
 
 def _product_routers() -> list[tuple[str, Router]]:
     from apps.accounts.api import router as accounts_router
+    from apps.profiles.api import router as profiles_router
 
-    return [("/", accounts_router)]
+    return [("/", accounts_router), ("/", profiles_router)]
 
 
 api = build_api(_product_routers())

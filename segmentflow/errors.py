@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Schema
@@ -46,6 +46,29 @@ class ApiError(Exception):
         self.message = message
         self.fields = fields
         self.headers = headers or {}
+
+
+class ActionError(Exception):
+    """A domain error raised by an app's actions: the API maps `code` to a status, the
+    dashboard shows `message` under `field`."""
+
+    STATUS_BY_CODE: ClassVar[dict[str, int]] = {
+        "validation_failed": 422,
+        "conflict": 409,
+        "invalid_state": 409,
+    }
+
+    def __init__(self, code: str, field: str | None, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.code = code
+        self.field = field
+        self.message = message
+
+    def to_api_error(self) -> ApiError:
+        fields = [{"path": self.field, "message": self.message}] if self.field else None
+        return ApiError(
+            self.STATUS_BY_CODE.get(self.code, 422), self.code, str(self), fields=fields
+        )
 
 
 def not_found(what: str = "object") -> ApiError:

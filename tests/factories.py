@@ -34,3 +34,11 @@ def make_api_key(
     kw.setdefault("name", f"key {next(_counter)}")
     scope_list = [scopes] if isinstance(scopes, str) else scopes
     return create_api_key(org, scopes=scope_list, **kw)
+
+
+def make_profile(org: Organization, **kw: Any) -> Any:
+    """A Profile through the real action (so its subscription history exists)."""
+    from apps.profiles.actions import create_profile
+
+    kw.setdefault("email", f"person{next(_counter)}@example.com")
+    return create_profile(org, **kw)

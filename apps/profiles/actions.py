@@ -1,0 +1,225 @@
+"""Writes on Profiles shared by the API, the dashboard, the CSV import and the unsubscribe pages."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import zoneinfo
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.accounts.models import Organization, User
+from segmentflow.errors import ActionError
+
+from .models import (
+    MAX_ATTRIBUTES_BYTES,
+    Profile,
+    ProfileErasure,
+    SubscriptionChange,
+    SubscriptionSource,
+    SubscriptionStatus,
+    normalize_email,
+)
+
+LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
+# Fields a caller may set, in the model's names.
+PROFILE_FIELDS = ("email", "external_id", "first_name", "last_name", "locale", "timezone")
+MAX_LENGTHS = {"external_id": 255, "first_name": 200, "last_name": 200}
+
+
+@functools.cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def clean_email(email: Any) -> str:
+    if not isinstance(email, str) or not email.strip():
+        raise ActionError("validation_failed", "email", "field required")
+    email = normalize_email(email)
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ActionError("validation_failed", "email", "not a valid email address") from exc
+    return email
+
+
+def clean_attributes(attributes: Any) -> dict[str, Any]:
+    if not isinstance(attributes, dict):
+        raise ActionError("validation_failed", "attributes", "must be a JSON object")
+    size = len(json.dumps(attributes, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > MAX_ATTRIBUTES_BYTES:
+        raise ActionError(
+            "validation_failed",
+            "attributes",
+            f"must be at most {MAX_ATTRIBUTES_BYTES} bytes of JSON (got {size})",
+        )
+    return attributes
+
+
+def _clean_fields(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "email":
+            cleaned[name] = clean_email(value)
+        elif name == "external_id":
+            value = (value or "").strip()
+            if len(value) > MAX_LENGTHS[name]:
+                raise ActionError("validation_failed", "externalId", "at most 255 characters")
+            cleaned[name] = value
+        elif name == "locale":
+            value = (value or "").strip()
+            if value and not LOCALE_RE.match(value):
+                raise ActionError("validation_failed", "locale", "not a locale such as en or pt-BR")
+            cleaned[name] = value
+        elif name == "timezone":
+            value = (value or "").strip()
+            if value and value not in _time_zones():
+                raise ActionError(
+                    "validation_failed", "timezone", "not an IANA time zone such as Europe/Paris"
+                )
+            cleaned[name] = value
+        elif name in ("first_name", "last_name"):
+            value = (value or "").strip()
+            if len(value) > MAX_LENGTHS[name]:
+                camel = "firstName" if name == "first_name" else "lastName"
+                raise ActionError("validation_failed", camel, "at most 200 characters")
+            cleaned[name] = value
+        else:
+            raise ValueError(f"unknown Profile field {name}")
+    return cleaned
+
+
+def _check_unique(organization: Organization, values: dict[str, Any], exclude: str | None) -> None:
+    others = Profile.objects.for_org(organization)
+    if exclude:
+        others = others.exclude(pk=exclude)
+    if "email" in values and others.filter(email=values["email"]).exists():
+        raise ActionError("conflict", "email", "a Profile with this email exists")
+    external_id = values.get("external_id")
+    if external_id and others.filter(external_id=external_id).exists():
+        raise ActionError("conflict", "externalId", "a Profile with this externalId exists")
+
+
+def _save_unique(profile: Profile, **save_kwargs: Any) -> None:
+    """Save, turning a lost race on the unique indexes into a conflict."""
+    try:
+        with transaction.atomic():
+            profile.save(**save_kwargs)
+    except IntegrityError as exc:
+        _check_unique(
+            profile.organization,
+            {"email": profile.email, "external_id": profile.external_id},
+            profile.pk,
+        )
+        raise ActionError(
+            "conflict", "email", "a Profile with this email or externalId exists"
+        ) from exc
+
+
+@transaction.atomic
+def create_profile(
+    organization: Organization,
+    *,
+    email: str,
+    attributes: dict[str, Any] | None = None,
+    subscription_status: str = SubscriptionStatus.SUBSCRIBED,
+    source: str = SubscriptionSource.API,
+    changed_by: User | None = None,
+    **fields: Any,
+) -> Profile:
+    values = _clean_fields({"email": email, **fields})
+    attrs = clean_attributes(attributes if attributes is not None else {})
+    if subscription_status not in SubscriptionStatus.values:
+        raise ActionError("validation_failed", "subscription.status", "subscribed or unsubscribed")
+    _check_unique(organization, values, exclude=None)
+    now = timezone.now()
+    profile = Profile(
+        organization=organization,
+        attributes=attrs,
+        subscription_status=subscription_status,
+        subscription_source=source,
+        subscription_updated_at=now,
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    _save_unique(profile, force_insert=True)
+    SubscriptionChange.objects.create(
+        profile=profile, status=subscription_status, source=source, at=now, changed_by=changed_by
+    )
+    return profile
+
+
+def merge_attributes(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Merge key by key; a key set to None is removed."""
+    merged = dict(current)
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
+
+
+@transaction.atomic
+def update_profile(
+    profile: Profile, *, attributes: dict[str, Any] | None = None, **fields: Any
+) -> Profile:
+    """Change the given fields; `attributes` is merged in (a None value deletes its key)."""
+    values = _clean_fields(fields)
+    if attributes is not None:
+        if not isinstance(attributes, dict):
+            raise ActionError("validation_failed", "attributes", "must be a JSON object")
+        profile.attributes = clean_attributes(merge_attributes(profile.attributes, attributes))
+    _check_unique(profile.organization, values, exclude=profile.pk)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.updated_at = timezone.now()
+    _save_unique(profile)
+    return profile
+
+
+@transaction.atomic
+def set_subscription(
+    profile: Profile, status: str, source: str, changed_by: User | None = None
+) -> Profile:
+    """Change the marketing subscription and record it; the same status again changes nothing."""
+    if status not in SubscriptionStatus.values:
+        raise ActionError("validation_failed", "status", "must be subscribed or unsubscribed")
+    locked = Profile.objects.select_for_update().get(pk=profile.pk)
+    if locked.subscription_status == status:
+        return locked
+    now = timezone.now()
+    locked.subscription_status = status
+    locked.subscription_source = source
+    locked.subscription_updated_at = now
+    locked.updated_at = now
+    locked.save(
+        update_fields=[
+            "subscription_status",
+            "subscription_source",
+            "subscription_updated_at",
+            "updated_at",
+        ]
+    )
+    SubscriptionChange.objects.create(
+        profile=locked, status=status, source=source, at=now, changed_by=changed_by
+    )
+    return locked
+
+
+@transaction.atomic
+def delete_profile(profile: Profile) -> ProfileErasure:
+    """Erase a Profile's personal data; only an anonymised record that one existed remains."""
+    erasure = ProfileErasure.objects.create(
+        organization=profile.organization,
+        subscription_changes=profile.subscription_changes.count(),
+    )
+    # Later issues attach events and email sends; their erasure hooks in here.
+    profile.delete()
+    return erasure

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Field
+from pydantic import field_validator
+
+from segmentflow.pagination import PageQuery
+from segmentflow.schemas import InSchema, OutSchema, Timestamp
+
+from .models import Profile
+
+Status = Literal["subscribed", "unsubscribed"]
+
+
+class SubscriptionIn(InSchema):
+    status: Status
+
+
+class ProfileCreateIn(InSchema):
+    email: str = Field(max_length=254)
+    external_id: str | None = Field(None, max_length=255)
+    first_name: str | None = Field(None, max_length=200)
+    last_name: str | None = Field(None, max_length=200)
+    locale: str | None = Field(None, max_length=35)
+    timezone: str | None = Field(None, max_length=64)
+    attributes: dict[str, Any] | None = None
+    subscription: SubscriptionIn | None = None
+
+
+class ProfilePatchIn(InSchema):
+    """Every field is optional; `null` clears it, and `attributes` is merged key by key."""
+
+    email: str | None = Field(None, max_length=254)
+    external_id: str | None = Field(None, max_length=255)
+    first_name: str | None = Field(None, max_length=200)
+    last_name: str | None = Field(None, max_length=200)
+    locale: str | None = Field(None, max_length=35)
+    timezone: str | None = Field(None, max_length=64)
+    attributes: dict[str, Any] | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_cannot_be_cleared(cls, value: str | None) -> str:
+        # Only runs when the field is sent: an explicit null is refused, absence is fine.
+        if value is None:
+            raise ValueError("cannot be null: every Profile has an email")
+        return value
+
+
+class SubscriptionOut(OutSchema):
+    status: Status
+    updated_at: Timestamp
+    source: str
+
+
+class SubscriptionDetailOut(SubscriptionOut):
+    object: str = "subscription"
+    profile_id: str
+
+
+class SuppressionOut(OutSchema):
+    reason: str
+    at: Timestamp
+
+
+class ProfileOut(OutSchema):
+    id: str
+    object: str = "profile"
+    email: str
+    external_id: str | None
+    first_name: str | None
+    last_name: str | None
+    locale: str | None
+    timezone: str | None
+    attributes: dict[str, Any]
+    subscription: SubscriptionOut
+    suppressed: SuppressionOut | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @staticmethod
+    def resolve_external_id(obj: Profile) -> str | None:
+        return obj.external_id or None
+
+    @staticmethod
+    def resolve_first_name(obj: Profile) -> str | None:
+        return obj.first_name or None
+
+    @staticmethod
+    def resolve_last_name(obj: Profile) -> str | None:
+        return obj.last_name or None
+
+    @staticmethod
+    def resolve_locale(obj: Profile) -> str | None:
+        return obj.locale or None
+
+    @staticmethod
+    def resolve_timezone(obj: Profile) -> str | None:
+        return obj.timezone or None
+
+    @staticmethod
+    def resolve_subscription(obj: Profile) -> dict[str, Any]:
+        return {
+            "status": obj.subscription_status,
+            "updated_at": obj.subscription_updated_at,
+            "source": obj.subscription_source,
+        }
+
+    @staticmethod
+    def resolve_suppressed(obj: Profile) -> dict[str, Any] | None:
+        if not obj.suppressed_reason:
+            return None
+        return {"reason": obj.suppressed_reason, "at": obj.suppressed_at}
+
+
+class ProfileList(OutSchema):
+    object: str = "list"
+    data: list[ProfileOut]
+    has_more: bool
+    next_cursor: str | None
+
+
+class ProfileListQuery(PageQuery):
+    email: str | None = Field(None, description="Exact email (case-insensitive).")
+    external_id: str | None = Field(None, alias="externalId")
+    subscription_status: Status | None = Field(None, alias="subscriptionStatus")
+    updated_since: datetime | None = Field(
+        None, alias="updatedSince", description="Only Profiles updated at or after this time."
+    )
