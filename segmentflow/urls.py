@@ -12,6 +12,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("", include("apps.accounts.urls")),
+    path("profiles/", include("apps.profiles.urls")),
+    path("", include("apps.profiles.public_urls")),
     path("", include("segmentflow.dashboard_urls")),
 ]
 

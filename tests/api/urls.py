@@ -25,6 +25,8 @@ urlpatterns = [
     path("api/v1/plain/", plain_django_view),
     path("api/v1/", probe_api.urls),
     path("", include("apps.accounts.urls")),
+    path("profiles/", include("apps.profiles.urls")),
+    path("", include("apps.profiles.public_urls")),
     path("", include("segmentflow.dashboard_urls")),
 ]
 handler404 = "segmentflow.views.page_not_found"
