@@ -38,20 +38,27 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     return moment, pk
 
 
+def older_than_cursor[M: Model](queryset: QuerySet[M], cursor: str) -> QuerySet[M]:
+    """Rows after `cursor` in newest-first order: (created_at, pk) < the cursor's."""
+    created_at, pk = decode_cursor(cursor)
+    # The separate `created_at <= t` bound lets the (organization, created_at) index start its
+    # scan at the cursor, so a deep page costs what the first one does.
+    return queryset.filter(
+        Q(created_at__lte=created_at), Q(created_at__lt=created_at) | Q(pk__lt=pk)
+    )
+
+
 def paginate[M: Model](queryset: QuerySet[M], page: PageQuery) -> dict[str, Any]:
     """One page of `queryset`, newest first; no OFFSET and no COUNT."""
     queryset = queryset.order_by("-created_at", "-pk")
     if page.after:
-        created_at, pk = decode_cursor(page.after)
-        queryset = queryset.filter(
-            Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk)
-        )
+        queryset = older_than_cursor(queryset, page.after)
     rows = list(queryset[: page.limit + 1])
     has_more = len(rows) > page.limit
     rows = rows[: page.limit]
     return {
         "object": "list",
         "data": rows,
-        "hasMore": has_more,
-        "nextCursor": encode_cursor(rows[-1]) if has_more else None,
+        "has_more": has_more,
+        "next_cursor": encode_cursor(rows[-1]) if has_more else None,
     }

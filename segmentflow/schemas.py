@@ -25,6 +25,12 @@ class InSchema(Schema):
 
 
 class OutSchema(Schema):
-    """Response objects: camelCase names (routes render by alias)."""
+    """Response objects: read from Python names, rendered in camelCase (routes render by alias).
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+    Reading by name only matters for speed: ninja looks a missing attribute up through
+    Django's template Variable, so trying the camelCase alias first costs ~0.1 ms a field.
+    """
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=False
+    )

@@ -1,16 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
+from . import views
 from .api import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("", include("apps.accounts.urls")),
     path("profiles/", include("apps.profiles.urls")),
     path("", include("apps.profiles.public_urls")),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
 from apps.accounts.dashboard import AuthedRequest, require_membership
 
@@ -51,3 +52,8 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return envelope_response(request, 404, "not_found", "No such route or object.")
     return render(request, "404.html", status=404)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico; resolved per request so start-up never needs the manifest."""
+    return redirect(static("favicon.svg"), permanent=True)
