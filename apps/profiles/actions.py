@@ -175,7 +175,12 @@ def update_profile(
     if attributes is not None:
         if not isinstance(attributes, dict):
             raise ActionError("validation_failed", "attributes", "must be a JSON object")
-        profile.attributes = clean_attributes(merge_attributes(profile.attributes, attributes))
+        # Merge into the stored attributes under a row lock, so two concurrent patches of
+        # different keys both survive.
+        current = Profile.objects.select_for_update().values_list("attributes", flat=True)
+        profile.attributes = clean_attributes(
+            merge_attributes(current.get(pk=profile.pk), attributes)
+        )
     _check_unique(profile.organization, values, exclude=profile.pk)
     for name, value in values.items():
         setattr(profile, name, value)
