@@ -13,10 +13,6 @@ from .errors import envelope_response
 
 # Sections of the sidebar not built yet: (url name, title, what it will hold).
 UPCOMING_SECTIONS = {
-    "profiles": (
-        "Profiles",
-        "The contacts of your Organization, their attributes and subscription.",
-    ),
     "templates": ("Templates", "Liquid email templates with a live preview."),
     "assets": ("Assets", "Images for your emails, uploaded by drag and drop."),
     "brand_kits": (

@@ -61,7 +61,7 @@ def clean_attributes(attributes: Any) -> dict[str, Any]:
     return attributes
 
 
-def _clean_fields(values: dict[str, Any]) -> dict[str, Any]:
+def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
         if name == "email":
@@ -132,7 +132,7 @@ def create_profile(
     changed_by: User | None = None,
     **fields: Any,
 ) -> Profile:
-    values = _clean_fields({"email": email, **fields})
+    values = clean_fields({"email": email, **fields})
     attrs = clean_attributes(attributes if attributes is not None else {})
     if subscription_status not in SubscriptionStatus.values:
         raise ActionError("validation_failed", "subscription.status", "subscribed or unsubscribed")
@@ -171,7 +171,7 @@ def update_profile(
     profile: Profile, *, attributes: dict[str, Any] | None = None, **fields: Any
 ) -> Profile:
     """Change the given fields; `attributes` is merged in (a None value deletes its key)."""
-    values = _clean_fields(fields)
+    values = clean_fields(fields)
     if attributes is not None:
         if not isinstance(attributes, dict):
             raise ActionError("validation_failed", "attributes", "must be a JSON object")

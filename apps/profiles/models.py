@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from django.db import models
+from django.db.models.functions import Concat
 from django.utils.timezone import now
 
 from apps.accounts.models import Organization
@@ -41,6 +42,42 @@ class ProfileQuerySet(models.QuerySet["Profile"]):
 
     def with_email(self, email: str) -> ProfileQuerySet:
         return self.filter(email=normalize_email(email))
+
+    def search(self, query: str) -> ProfileQuerySet:
+        """Profiles whose email starts with `query`, or whose name contains it.
+
+        A query with an "@" matches emails only, through the (organization, email) index;
+        a name has no index, so a name search walks the newest Profiles until a page is full.
+        """
+        query = query.strip()
+        email = normalize_email(query)
+        if is_email_search(query):
+            return self.filter(email_prefix(email))
+        # No index helps an OR with the name, so the email part stays a plain LIKE here: the
+        # planner then walks the newest Profiles and stops at a page of matches.
+        full_name = Concat("first_name", models.Value(" "), "last_name")
+        return self.alias(full_name=full_name).filter(
+            models.Q(email__startswith=email) | models.Q(full_name__icontains=query)
+        )
+
+
+def is_email_search(query: str) -> bool:
+    return "@" in query
+
+
+def email_prefix(prefix: str) -> models.Q:
+    """Emails starting with `prefix`, as a range that the (organization, email) index serves.
+
+    PostgreSQL uses no index for LIKE 'prefix%' unless the collation is "C"; it does for the
+    range, which in code-point order (SQLite; PostgreSQL's C and C.UTF-8) holds exactly the
+    emails with the prefix. A linguistic collation (en_US…) orders punctuation differently and
+    would need a varchar_pattern_ops index and a plain `startswith` instead.
+    """
+    matches = models.Q(email__startswith=prefix, email__gte=prefix)
+    following = ord(prefix[-1]) + 1 if prefix else 0
+    if prefix and following <= 0x10FFFF and not 0xD800 <= following <= 0xDFFF:
+        matches &= models.Q(email__lt=prefix[:-1] + chr(following))
+    return matches
 
 
 def normalize_email(email: str) -> str:
@@ -136,3 +173,127 @@ class ProfileErasure(models.Model):
 
     def __str__(self) -> str:
         return f"erasure {self.pk} of {self.organization_id}"
+
+
+class ImportStatus(models.TextChoices):
+    MAPPING = "mapping", "Waiting for the column mapping"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Importing"
+    FINISHED = "finished", "Finished"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ExistingProfiles(models.TextChoices):
+    UPDATE = "update", "Update them with the values in the file"
+    SKIP = "skip", "Skip them: leave existing Profiles unchanged"
+
+
+class ProfileImportQuerySet(models.QuerySet["ProfileImport"]):
+    def for_org(self, organization: Organization) -> ProfileImportQuerySet:
+        return self.filter(organization=organization)
+
+
+class ProfileImport(models.Model):
+    """A CSV file of Profiles, its column mapping and how far its import got.
+
+    `cursor` counts the data records already applied; it is written in the same transaction as
+    the batch it covers, so a rerun resumes exactly after the last committed batch.
+    """
+
+    id = models.CharField(
+        primary_key=True,
+        max_length=40,
+        default=functools.partial(new_public_id, "pimp"),
+        editable=False,
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(max_length=255)
+    # The uploaded file in the default storage; empty once the import is over and it is deleted.
+    file_path = models.CharField(max_length=255, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    encoding = models.CharField(max_length=20)
+    delimiter = models.CharField(max_length=1)
+    columns = models.JSONField(default=list)
+    # A few data rows for the mapping page; cleared when the import ends.
+    sample_rows = models.JSONField(default=list, blank=True)
+    # One entry per column: {"field": "email" | "first_name" | … | "attribute" | "ignore",
+    # "attribute": name}.
+    mapping = models.JSONField(default=list, blank=True)
+    existing = models.CharField(
+        max_length=8, choices=ExistingProfiles.choices, default=ExistingProfiles.UPDATE
+    )
+    # Empty: new Profiles are subscribed and existing ones keep their subscription.
+    subscription_status = models.CharField(
+        max_length=16, choices=SubscriptionStatus.choices, blank=True
+    )
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.MAPPING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    cursor = models.PositiveIntegerField(default=0)
+    rows_created = models.PositiveIntegerField(default=0)
+    rows_updated = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0)
+    rows_rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Written with every batch: a running import whose heartbeat is old has stalled.
+    updated_at = models.DateTimeField(default=now)
+
+    objects = ProfileImportQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["organization", "-created_at"], name="profile_import_org_created_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} of {self.file_name}"
+
+    @property
+    def rows_processed(self) -> int:
+        return self.rows_created + self.rows_updated + self.rows_skipped + self.rows_rejected
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == ImportStatus.FINISHED:
+            return 100
+        if not self.total_rows:
+            return 0
+        return min(100, self.rows_processed * 100 // self.total_rows)
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+
+class ProfileImportRejection(models.Model):
+    """A row of an import that was not applied, with why, and its cells for the CSV download."""
+
+    profile_import = models.ForeignKey(
+        ProfileImport, on_delete=models.CASCADE, related_name="rejections"
+    )
+    # The row as a spreadsheet numbers it: the header is row 1.
+    row_number = models.PositiveIntegerField()
+    email = models.CharField(max_length=254, blank=True)
+    reason = models.CharField(max_length=300)
+    cells = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["row_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile_import", "row_number"], name="profile_import_rejection_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.reason}"

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path, register_converter
+
+from . import import_views, views
+
+
+class ProfileIdConverter:
+    """`prof_…` ids only, so a word such as `new/` or `import/` never reaches a Profile view."""
+
+    regex = "prof_[0-9a-z]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ProfileIdConverter, "profile_id")
 
 app_name = "profiles"
 
 # The Profiles list, detail and edit pages (views.py).
-dashboard_patterns: list[URLPattern] = []
+dashboard_patterns: list[URLPattern] = [
+    path("", views.profile_list, name="list"),
+    path("new/", views.profile_create, name="create"),
+    path("<profile_id:profile_id>/", views.profile_detail, name="detail"),
+    path("<profile_id:profile_id>/edit/", views.profile_edit, name="edit"),
+    path("<profile_id:profile_id>/delete/", views.profile_delete, name="delete"),
+    path("<profile_id:profile_id>/subscription/", views.subscription_change, name="subscription"),
+    path("<profile_id:profile_id>/attributes/", views.attribute_table, name="attributes"),
+    path("<profile_id:profile_id>/attributes/set/", views.attribute_set, name="attribute_set"),
+    path(
+        "<profile_id:profile_id>/attributes/delete/",
+        views.attribute_delete,
+        name="attribute_delete",
+    ),
+]
 
 # The CSV import (import_views.py).
-import_patterns: list[URLPattern] = []
+import_patterns: list[URLPattern] = [
+    path("import/", import_views.import_start, name="import_start"),
+    path("import/<str:import_id>/", import_views.import_detail, name="import_detail"),
+    path("import/<str:import_id>/mapping/", import_views.import_mapping, name="import_mapping"),
+    path("import/<str:import_id>/retry/", import_views.import_retry, name="import_retry"),
+    path("import/<str:import_id>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path(
+        "import/<str:import_id>/rejected.csv",
+        import_views.import_rejections_csv,
+        name="import_rejections_csv",
+    ),
+]
 
 urlpatterns = dashboard_patterns + import_patterns

@@ -17,7 +17,6 @@ SIDEBAR = [
     ("/settings/", "Settings"),
 ]
 UNBUILT_SECTIONS = [
-    ("profiles", "Profiles"),
     ("templates", "Templates"),
     ("assets", "Assets"),
     ("brand_kits", "Brand Kits"),
@@ -53,6 +52,7 @@ class HomeTests(PersonaTestCase):
     def test_it_links_each_section_and_the_api_documentation(self) -> None:
         self.client.force_login(self.alice)
         response = self.client.get(reverse("dashboard:home"))
+        self.assertContains(response, f'<a class="card" href="{reverse("profiles:list")}">')
         for name, _ in UNBUILT_SECTIONS:
             self.assertContains(response, f'<a class="card" href="{reverse(f"dashboard:{name}")}">')
         self.assertContains(response, f'<a class="card" href="{reverse("api:openapi-view")}">')
@@ -126,7 +126,7 @@ class NoOrganizationTests(PersonaTestCase):
     def test_a_user_without_membership_is_refused_every_other_page(self) -> None:
         self.client.force_login(make_user())
         urls = [
-            reverse("dashboard:profiles"),
+            reverse("profiles:list"),
             reverse("accounts:settings"),
             reverse("accounts:api_keys"),
             reverse("accounts:api_key_create"),

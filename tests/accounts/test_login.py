@@ -118,9 +118,10 @@ class LoginWallTests(PersonaTestCase):
     def dashboard_urls(self) -> list[str]:
         return [
             reverse("dashboard:home"),
+            reverse("profiles:list"),
             *(
                 reverse(f"dashboard:{section}")
-                for section in ("profiles", "templates", "assets", "brand_kits", "emails", "events")
+                for section in ("templates", "assets", "brand_kits", "emails", "events")
             ),
             reverse("accounts:settings"),
             reverse("accounts:api_keys"),

@@ -1,0 +1,233 @@
+"""Dashboard forms of Profiles: they parse what a marketer typed and call the actions."""
+
+from __future__ import annotations
+
+import functools
+import json
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+
+from apps.accounts.models import Organization, User
+from segmentflow.errors import ActionError
+
+from . import actions
+from .models import (
+    Profile,
+    ProfileQuerySet,
+    SubscriptionSource,
+    SubscriptionStatus,
+    is_email_search,
+)
+
+# ActionError.field (the API's camelCase names) → the form field that shows the message.
+FORM_FIELDS = {
+    "email": "email",
+    "externalId": "external_id",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "locale": "locale",
+    "timezone": "timezone",
+    "subscription.status": "subscription_status",
+    "attributes": "value",
+}
+
+
+@functools.cache
+def time_zones() -> list[str]:
+    """IANA names offered as suggestions in the time zone field."""
+    return sorted(zoneinfo.available_timezones())
+
+
+class ActionForm(forms.Form):
+    def add_action_error(self, error: ActionError) -> None:
+        """Show an action's error under the field it names, or above the form."""
+        field = FORM_FIELDS.get(error.field or "")
+        self.add_error(field if field in self.fields else None, error.message)
+
+    def focus_first_error(self) -> None:
+        """Put the cursor in the first field with an error instead of the first field."""
+        invalid = [name for name in self.fields if name in self.errors]
+        if invalid:
+            for field in self.fields.values():
+                field.widget.attrs.pop("autofocus", None)
+            self.fields[invalid[0]].widget.attrs["autofocus"] = True
+
+
+class ProfileSearchForm(forms.Form):
+    q = forms.CharField(required=False, max_length=254, label="Search")
+    status = forms.ChoiceField(
+        required=False,
+        label="Subscription",
+        choices=[("", "Any subscription"), *SubscriptionStatus.choices],
+    )
+
+    def filter(self, profiles: ProfileQuerySet) -> ProfileQuerySet:
+        """`profiles` narrowed by the search and the status; an invalid value filters nothing."""
+        if not self.is_valid():
+            return profiles
+        if query := self.cleaned_data["q"]:
+            profiles = profiles.search(query)
+        if status := self.cleaned_data["status"]:
+            profiles = profiles.filter(subscription_status=status)
+        return profiles
+
+    @property
+    def is_filtered(self) -> bool:
+        return self.is_valid() and any(self.cleaned_data.values())
+
+    @property
+    def is_name_search(self) -> bool:
+        """A search by name, which no index serves (an email search is one)."""
+        return (
+            self.is_filtered
+            and bool(query := self.cleaned_data["q"])
+            and not is_email_search(query)
+        )
+
+
+class ProfileForm(ActionForm):
+    email = forms.CharField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off", "autofocus": True})
+    )
+    first_name = forms.CharField(max_length=200, required=False)
+    last_name = forms.CharField(max_length=200, required=False)
+    external_id = forms.CharField(
+        max_length=255,
+        required=False,
+        label="External ID",
+        help_text="Your own system's id for this person; unique in the Organization.",
+    )
+    locale = forms.CharField(
+        max_length=35, required=False, help_text="A language tag such as en or pt-BR."
+    )
+    timezone = forms.CharField(
+        max_length=64,
+        required=False,
+        label="Time zone",
+        help_text="An IANA time zone such as Europe/Paris.",
+        widget=forms.TextInput(attrs={"list": "time-zones"}),
+    )
+
+    @classmethod
+    def for_profile(cls, profile: Profile, data: Any = None) -> ProfileForm:
+        initial = {name: getattr(profile, name) for name in actions.PROFILE_FIELDS}
+        return cls(data, initial=initial)
+
+    def update(self, profile: Profile) -> Profile | None:
+        """Save the fields into `profile`; None when the action refused them."""
+        try:
+            return actions.update_profile(profile, **self.cleaned_data)
+        except ActionError as error:
+            self.add_action_error(error)
+            return None
+
+
+class ProfileCreateForm(ProfileForm):
+    subscription_status = forms.ChoiceField(
+        choices=SubscriptionStatus.choices,
+        initial=SubscriptionStatus.SUBSCRIBED,
+        label="Marketing email",
+        widget=forms.RadioSelect,
+    )
+
+    def create(self, organization: Organization, changed_by: User) -> Profile | None:
+        """Create the Profile; None when the action refused it (e.g. the email is taken)."""
+        try:
+            return actions.create_profile(
+                organization,
+                source=SubscriptionSource.DASHBOARD,
+                changed_by=changed_by,
+                **self.cleaned_data,
+            )
+        except ActionError as error:
+            self.add_action_error(error)
+            return None
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_attribute_value(text: str) -> Any:
+    """What was typed, as JSON when it parses (42, true, [1], {"a": 1}, "42"), else as text."""
+    text = text.strip()
+    try:
+        return json.loads(text, parse_constant=_refuse_constant)
+    except ValueError:
+        return text
+
+
+def attribute_input_text(value: Any) -> str:
+    """The text that parses back to `value`: a plain string as is, anything else as JSON."""
+    if isinstance(value, str) and parse_attribute_value(value) == value:
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class AttributeRow:
+    key: str
+    value: Any
+
+    @property
+    def kind(self) -> str:
+        """A word for the value's JSON type, shown next to it."""
+        if isinstance(self.value, bool):
+            return "true/false"
+        if isinstance(self.value, int | float):
+            return "number"
+        if isinstance(self.value, list):
+            return "list"
+        if isinstance(self.value, dict):
+            return "object"
+        return "text"
+
+    @property
+    def text(self) -> str:
+        return self.value if isinstance(self.value, str) else json.dumps(self.value)
+
+
+def attribute_rows(attributes: dict[str, Any]) -> list[AttributeRow]:
+    return [AttributeRow(key, attributes[key]) for key in sorted(attributes)]
+
+
+class AttributeForm(ActionForm):
+    """Set one attribute: a new key (`adding`) or a new value for an existing one."""
+
+    key = forms.CharField()
+    value = forms.CharField(required=False, strip=False, widget=forms.TextInput)
+    adding = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, profile: Profile, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profile = profile
+
+    def clean_value(self) -> Any:
+        value = parse_attribute_value(self.cleaned_data["value"])
+        if value is None:
+            raise forms.ValidationError("null is not a value here: use Delete to remove the key.")
+        return value
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        key = cleaned.get("key")
+        if cleaned.get("adding") and key in self.profile.attributes:
+            self.add_error("key", f"“{key}” exists already: edit it in the table.")
+        return cleaned
+
+    def save(self) -> Profile | None:
+        """Store the attribute; None when the action refused it (e.g. over 64 KiB)."""
+        try:
+            return actions.update_profile(
+                self.profile, attributes={self.cleaned_data["key"]: self.cleaned_data["value"]}
+            )
+        except ActionError as error:
+            self.add_action_error(error)
+            return None
+
+
+class SubscriptionForm(forms.Form):
+    status = forms.ChoiceField(choices=SubscriptionStatus.choices)
