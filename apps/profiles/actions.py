@@ -23,6 +23,7 @@ from .models import (
     SubscriptionChange,
     SubscriptionSource,
     SubscriptionStatus,
+    SuppressionReason,
     normalize_email,
 )
 
@@ -215,6 +216,45 @@ def set_subscription(
     SubscriptionChange.objects.create(
         profile=locked, status=status, source=source, at=now, changed_by=changed_by
     )
+    return locked
+
+
+@transaction.atomic
+def suppress_profile(profile: Profile, reason: str, changed_by: User | None = None) -> Profile:
+    """Stop all email to the Profile; suppressing again keeps the first time unless the reason
+    changes. A complaint also unsubscribes it from marketing (source `complaint`)."""
+    if reason not in SuppressionReason.values:
+        raise ActionError("validation_failed", "reason", "must be hard_bounce, complaint or manual")
+    locked = Profile.objects.select_for_update().get(pk=profile.pk)
+    if locked.suppressed_reason != reason:
+        now = timezone.now()
+        locked.suppressed_reason = reason
+        locked.suppressed_at = now
+        locked.updated_at = now
+        locked.save(update_fields=["suppressed_reason", "suppressed_at", "updated_at"])
+    if reason == SuppressionReason.COMPLAINT:
+        # Checked on every complaint, not only the first: a Profile resubscribed after an
+        # earlier complaint must be unsubscribed again by a new one.
+        locked = set_subscription(
+            locked, SubscriptionStatus.UNSUBSCRIBED, SubscriptionSource.COMPLAINT, changed_by
+        )
+    return locked
+
+
+@transaction.atomic
+def unsuppress_profile(profile: Profile, changed_by: User | None = None) -> Profile:
+    """Allow email to the Profile again; its marketing subscription is left as it is.
+
+    `changed_by` is accepted for symmetry with suppress_profile; no suppression history is
+    recorded yet.
+    """
+    locked = Profile.objects.select_for_update().get(pk=profile.pk)
+    if not locked.suppressed_reason:
+        return locked
+    locked.suppressed_reason = ""
+    locked.suppressed_at = None
+    locked.updated_at = timezone.now()
+    locked.save(update_fields=["suppressed_reason", "suppressed_at", "updated_at"])
     return locked
 
 

@@ -31,6 +31,12 @@ dashboard_patterns: list[URLPattern] = [
     path("<profile_id:profile_id>/edit/", views.profile_edit, name="edit"),
     path("<profile_id:profile_id>/delete/", views.profile_delete, name="delete"),
     path("<profile_id:profile_id>/subscription/", views.subscription_change, name="subscription"),
+    path("<profile_id:profile_id>/suppression/add/", views.profile_suppress, name="suppress"),
+    path(
+        "<profile_id:profile_id>/suppression/remove/",
+        views.profile_unsuppress,
+        name="unsuppress",
+    ),
     path("<profile_id:profile_id>/attributes/", views.attribute_table, name="attributes"),
     path("<profile_id:profile_id>/attributes/set/", views.attribute_set, name="attribute_set"),
     path(

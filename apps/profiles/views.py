@@ -31,7 +31,13 @@ from .forms import (
     attribute_rows,
     time_zones,
 )
-from .models import Profile, ProfileQuerySet, SubscriptionSource, SubscriptionStatus
+from .models import (
+    Profile,
+    ProfileQuerySet,
+    SubscriptionSource,
+    SubscriptionStatus,
+    SuppressionReason,
+)
 
 READ = "profiles:read"
 WRITE = "profiles:write"
@@ -220,6 +226,39 @@ def subscription_change(request: AuthedRequest, profile_id: str) -> HttpResponse
         context = _detail_context(membership, profile)
         return render(request, "profiles/detail.html#subscription", context)
     return redirect(reverse("profiles:detail", args=[profile.id]) + "#subscription")
+
+
+def _render_suppression(
+    request: AuthedRequest, membership: Membership, profile: Profile
+) -> HttpResponse:
+    """After a suppression change: the card for htmx, a redirect back to it for a plain post."""
+    if _wants_fragment(request):
+        context = _detail_context(membership, profile)
+        return render(request, "profiles/detail.html#suppression", context)
+    return redirect(reverse("profiles:detail", args=[profile.id]) + "#suppression")
+
+
+@require_POST
+@login_required
+def profile_suppress(request: AuthedRequest, profile_id: str) -> HttpResponse:
+    """Suppress by hand, e.g. after a legal request: no email of any kind goes to the address."""
+    membership = require_membership(request, WRITE)
+    profile = get_profile_or_404(membership, profile_id)
+    profile = actions.suppress_profile(
+        profile, SuppressionReason.MANUAL, changed_by=_acting_user(request)
+    )
+    messages.success(request, f"{profile.email} is suppressed: no email will be sent to it.")
+    return _render_suppression(request, membership, profile)
+
+
+@require_POST
+@login_required
+def profile_unsuppress(request: AuthedRequest, profile_id: str) -> HttpResponse:
+    membership = require_membership(request, WRITE)
+    profile = get_profile_or_404(membership, profile_id)
+    profile = actions.unsuppress_profile(profile, changed_by=_acting_user(request))
+    messages.success(request, f"{profile.email} is no longer suppressed.")
+    return _render_suppression(request, membership, profile)
 
 
 def _render_attributes(
