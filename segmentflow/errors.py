@@ -56,6 +56,9 @@ class ActionError(Exception):
         "validation_failed": 422,
         "conflict": 409,
         "invalid_state": 409,
+        "not_found": 404,
+        "asset_in_use": 409,
+        "payload_too_large": 413,
     }
 
     def __init__(self, code: str, field: str | None, message: str) -> None:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "segmentflow",
     "apps.accounts",
     "apps.profiles",
+    "apps.assets",
 ]
 
 MIDDLEWARE = [
@@ -139,8 +140,33 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+# Uploaded files (Assets): local files under MEDIA_ROOT, served by this app, unless an S3 bucket
+# is configured. apps/assets/storage.py is the only code that knows which (upload sessions).
+SEGMENTFLOW_S3_BUCKET = os.environ.get("SEGMENTFLOW_S3_BUCKET", "")
+SEGMENTFLOW_S3_ENDPOINT_URL = os.environ.get("SEGMENTFLOW_S3_ENDPOINT_URL", "")
+# Public base of object URLs (a CDN or the bucket's website), e.g. https://cdn.example.com/media.
+SEGMENTFLOW_S3_PUBLIC_BASE_URL = os.environ.get("SEGMENTFLOW_S3_PUBLIC_BASE_URL", "").rstrip("/")
+DEFAULT_STORAGE: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if SEGMENTFLOW_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": SEGMENTFLOW_S3_BUCKET,
+            "region_name": os.environ.get("SEGMENTFLOW_S3_REGION") or None,
+            "endpoint_url": SEGMENTFLOW_S3_ENDPOINT_URL or None,
+            "access_key": os.environ.get("SEGMENTFLOW_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("SEGMENTFLOW_S3_SECRET_ACCESS_KEY") or None,
+            "signature_version": "s3v4",
+            # S3-compatible stores (MinIO, R2, moto…) rarely resolve bucket sub-domains.
+            "addressing_style": "path" if SEGMENTFLOW_S3_ENDPOINT_URL else None,
+            # Keys are content-addressed and images go into emails: plain, unsigned URLs.
+            "querystring_auth": False,
+            "file_overwrite": True,
+            "default_acl": None,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -42,3 +42,13 @@ def make_profile(org: Organization, **kw: Any) -> Any:
 
     kw.setdefault("email", f"person{next(_counter)}@example.com")
     return create_profile(org, **kw)
+
+
+def make_asset(org: Organization, **kw: Any) -> Any:
+    """An Asset waiting for its upload (status pending_upload), through the real action."""
+    from apps.assets.actions import create_asset
+
+    kw.setdefault("filename", f"image{next(_counter)}.png")
+    kw.setdefault("content_type", "image/png")
+    kw.setdefault("size", 1000)
+    return create_asset(org, **kw)
