@@ -18,6 +18,7 @@ urlpatterns = [
     path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", asset_views.media_file, name="media"),
     path("", include("apps.accounts.urls")),
     path("profiles/", include("apps.profiles.urls")),
+    path("assets/", include("apps.assets.urls")),
     path("", include("apps.profiles.public_urls")),
     path("", include("segmentflow.dashboard_urls")),
 ]

@@ -14,7 +14,6 @@ from .errors import envelope_response
 # Sections of the sidebar not built yet: (url name, title, what it will hold).
 UPCOMING_SECTIONS = {
     "templates": ("Templates", "Liquid email templates with a live preview."),
-    "assets": ("Assets", "Images for your emails, uploaded by drag and drop."),
     "brand_kits": (
         "Brand Kits",
         "Logos, colors, fonts and sender defaults, or import them from your website.",

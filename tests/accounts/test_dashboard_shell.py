@@ -18,7 +18,6 @@ SIDEBAR = [
 ]
 UNBUILT_SECTIONS = [
     ("templates", "Templates"),
-    ("assets", "Assets"),
     ("brand_kits", "Brand Kits"),
     ("emails", "Emails"),
     ("events", "Events &amp; Journeys"),

@@ -119,9 +119,10 @@ class LoginWallTests(PersonaTestCase):
         return [
             reverse("dashboard:home"),
             reverse("profiles:list"),
+            reverse("assets:list"),
             *(
                 reverse(f"dashboard:{section}")
-                for section in ("templates", "assets", "brand_kits", "emails", "events")
+                for section in ("templates", "brand_kits", "emails", "events")
             ),
             reverse("accounts:settings"),
             reverse("accounts:api_keys"),

@@ -1,0 +1,36 @@
+"""Dashboard URLs of Assets (mounted at /assets/)."""
+
+from __future__ import annotations
+
+from django.urls import path, register_converter
+
+from . import dashboard_views as views
+
+
+class AssetIdConverter:
+    """`asset_…` ids only, so a word such as `upload/` never reaches an Asset view."""
+
+    regex = "asset_[0-9a-z]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(AssetIdConverter, "asset_id")
+
+app_name = "assets"
+
+urlpatterns = [
+    path("", views.asset_list, name="list"),
+    path("upload/", views.asset_upload_form, name="upload_form"),
+    path("<asset_id:asset_id>/", views.asset_card, name="card"),
+    path("<asset_id:asset_id>/edit/", views.asset_edit, name="edit"),
+    path("<asset_id:asset_id>/delete/", views.asset_delete, name="delete"),
+    # The JSON endpoints of static/js/assets.js: the API's upload flow on the session.
+    path("uploads/", views.upload_create, name="upload_create"),
+    path("<asset_id:asset_id>/upload-session/", views.upload_session, name="upload_session"),
+    path("<asset_id:asset_id>/finalize/", views.upload_finalize, name="upload_finalize"),
+]
