@@ -193,6 +193,9 @@ SEGMENTFLOW_RATE_BURST = env_int("SEGMENTFLOW_RATE_BURST", 2000)
 # How long an Idempotency-Key is remembered, and how long an unfinished request holds it.
 SEGMENTFLOW_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 SEGMENTFLOW_IDEMPOTENCY_LEASE_SECONDS = 300
+# Hosts (exact names) and networks (CIDRs) the server may fetch user-given URLs from despite the
+# SSRF guard in apps/brand_kits/fetching.py, e.g. an intranet site; empty: public addresses only.
+SEGMENTFLOW_FETCH_ALLOW = env_list("SEGMENTFLOW_FETCH_ALLOW", "")
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
