@@ -227,9 +227,15 @@ def build_api(routers: Sequence[tuple[str, Router]], *, urls_namespace: str = "a
 def _product_routers() -> list[tuple[str, Router]]:
     from apps.accounts.api import router as accounts_router
     from apps.assets.api import router as assets_router
+    from apps.brand_kits.api import router as brand_kits_router
     from apps.profiles.api import router as profiles_router
 
-    return [("/", accounts_router), ("/", profiles_router), ("/", assets_router)]
+    return [
+        ("/", accounts_router),
+        ("/", profiles_router),
+        ("/", assets_router),
+        ("/", brand_kits_router),
+    ]
 
 
 api = build_api(_product_routers())

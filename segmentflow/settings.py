@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.accounts",
     "apps.profiles",
     "apps.assets",
+    "apps.brand_kits",
 ]
 
 MIDDLEWARE = [

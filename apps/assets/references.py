@@ -8,7 +8,9 @@ from .models import Asset
 def asset_in_use(asset: Asset) -> bool:
     """Whether a Brand Kit or a Template still references `asset` (delete is then 409).
 
-    Nothing can reference an Asset yet, so this returns False; the Brand Kits and Templates
-    issues extend it with their own lookups.
+    The Templates issue adds its own lookup here.
     """
-    return False
+    # Imported here: brand_kits.models imports Asset from this app.
+    from apps.brand_kits.models import BrandKitLogo
+
+    return BrandKitLogo.objects.filter(asset=asset).exists()

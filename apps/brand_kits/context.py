@@ -1,0 +1,51 @@
+"""`brand.*` as templates see it: a Brand Kit flattened into plain values, with defaults, so a
+template can use `{{ brand.colors.primary }}` or `{{ brand.logo.url }}` without checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from apps.assets import storage
+
+from .fonts import font_stack
+from .models import COLOR_NAMES, FOOTER_FIELDS, SENDER_FIELDS, BrandKit
+
+# Neutral colors for whatever the kit leaves unset, so a template's CSS never gets an empty value.
+DEFAULT_COLORS = {
+    "primary": "#111827",
+    "secondary": "#4b5563",
+    "accent": "#2563eb",
+    "background": "#ffffff",
+    "text": "#111827",
+}
+
+
+def brand_context(kit: BrandKit) -> dict[str, Any]:
+    """The kit as `brand`: colors, logos (by role, plus `logo`: the primary one or the first),
+    fonts with their CSS stacks, footer, sender and socialLinks."""
+    logos: dict[str, dict[str, Any]] = {}
+    for logo in kit.logos.select_related("asset"):
+        asset = logo.asset
+        logos[logo.role] = {
+            "url": storage.public_url(asset.original_key) if asset.is_ready else None,
+            "alt": asset.alt_text or kit.name,
+            "width": asset.width,
+            "height": asset.height,
+        }
+    heading, body = kit.fonts.get("heading"), kit.fonts.get("body")
+    return {
+        "name": kit.name,
+        "websiteUrl": kit.website_url or None,
+        "colors": {name: kit.colors.get(name, DEFAULT_COLORS[name]) for name in COLOR_NAMES},
+        "logo": logos.get("primary") or next(iter(logos.values()), None),
+        "logos": logos,
+        "fonts": {
+            "heading": heading,
+            "body": body,
+            "headingStack": font_stack(heading),
+            "bodyStack": font_stack(body),
+        },
+        "footer": {name: kit.footer.get(name) for name in FOOTER_FIELDS},
+        "sender": {name: kit.sender.get(name) for name in SENDER_FIELDS},
+        "socialLinks": [dict(link) for link in kit.social_links],
+    }

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from ninja import Field
+from pydantic import ConfigDict, field_validator
+from pydantic.alias_generators import to_camel
+
+from segmentflow.schemas import InSchema, OutSchema, Timestamp
+
+from .fonts import font_stack
+from .models import BrandKit
+
+Role = Literal["primary", "icon", "dark"]
+
+
+class LogoIn(InSchema):
+    asset_id: str = Field(max_length=40)
+    role: Role
+
+
+class ColorsIn(InSchema):
+    """Each `#rrggbb` (or `#rgb`); `null` clears one."""
+
+    primary: str | None = Field(None, max_length=7)
+    secondary: str | None = Field(None, max_length=7)
+    accent: str | None = Field(None, max_length=7)
+    background: str | None = Field(None, max_length=7)
+    text: str | None = Field(None, max_length=7)
+
+
+class FontsIn(InSchema):
+    """Font family names, e.g. `Inter`; `null` clears one."""
+
+    heading: str | None = Field(None, max_length=100)
+    body: str | None = Field(None, max_length=100)
+
+
+class SenderIn(InSchema):
+    from_name: str | None = Field(None, max_length=200)
+    from_email: str | None = Field(None, max_length=254)
+    reply_to: str | None = Field(None, max_length=254)
+
+
+class FooterIn(InSchema):
+    company_name: str | None = Field(None, max_length=200)
+    address: str | None = Field(None, max_length=1000)
+
+
+class SocialLinkIn(InSchema):
+    network: str = Field(max_length=50, description="e.g. linkedin, instagram, x")
+    url: str = Field(max_length=2000, description="An http(s) URL.")
+
+
+class BrandKitCreateIn(InSchema):
+    name: str = Field(max_length=200)
+    is_default: bool | None = Field(
+        None, description="Make this the default kit; the first kit always is."
+    )
+    website_url: str | None = Field(None, max_length=2000)
+    logos: list[LogoIn] | None = Field(None, max_length=10)
+    colors: ColorsIn | None = None
+    fonts: FontsIn | None = None
+    sender: SenderIn | None = None
+    footer: FooterIn | None = None
+    social_links: list[SocialLinkIn] | None = Field(None, max_length=20)
+
+
+class BrandKitPatchIn(InSchema):
+    """Every field is optional. colors, fonts, sender and footer are merged field by field
+    (`null` clears a field, or the whole object); logos and socialLinks are replaced."""
+
+    name: str | None = Field(None, max_length=200)
+    is_default: bool | None = Field(
+        None, description="`true` makes this the default kit (the previous one stops being it)."
+    )
+    website_url: str | None = Field(None, max_length=2000)
+    logos: list[LogoIn] | None = Field(None, max_length=10)
+    colors: ColorsIn | None = None
+    fonts: FontsIn | None = None
+    sender: SenderIn | None = None
+    footer: FooterIn | None = None
+    social_links: list[SocialLinkIn] | None = Field(None, max_length=20)
+
+    @field_validator("name", "is_default")
+    @classmethod
+    def _cannot_be_null(cls, value: Any) -> Any:
+        # Only runs when the field is sent: an explicit null is refused, absence is fine.
+        if value is None:
+            raise ValueError("cannot be null")
+        return value
+
+
+class StoredOut(OutSchema):
+    """A nested object read from its stored JSON, whose keys are already camelCase."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, validate_by_name=True, validate_by_alias=True
+    )
+
+
+class ColorsOut(StoredOut):
+    primary: str | None = None
+    secondary: str | None = None
+    accent: str | None = None
+    background: str | None = None
+    text: str | None = None
+
+
+class FontsOut(OutSchema):
+    heading: str | None
+    body: str | None
+    heading_stack: str = Field(description="`heading` with web-safe fallbacks, for CSS.")
+    body_stack: str = Field(description="`body` with web-safe fallbacks, for CSS.")
+
+
+class SenderOut(StoredOut):
+    from_name: str | None = None
+    from_email: str | None = None
+    reply_to: str | None = None
+
+
+class FooterOut(StoredOut):
+    company_name: str | None = None
+    address: str | None = None
+
+
+class LogoOut(OutSchema):
+    asset_id: str
+    role: Role
+
+
+class SocialLinkOut(OutSchema):
+    network: str
+    url: str
+
+
+class BrandKitOut(OutSchema):
+    id: str
+    object: str = "brand_kit"
+    name: str
+    is_default: bool
+    website_url: str | None
+    logos: list[LogoOut]
+    colors: ColorsOut
+    fonts: FontsOut
+    sender: SenderOut
+    footer: FooterOut
+    social_links: list[SocialLinkOut]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @staticmethod
+    def resolve_website_url(obj: BrandKit) -> str | None:
+        return obj.website_url or None
+
+    @staticmethod
+    def resolve_logos(obj: BrandKit) -> list[dict[str, str]]:
+        return [{"asset_id": logo.asset_id, "role": logo.role} for logo in obj.logos.all()]
+
+    @staticmethod
+    def resolve_fonts(obj: BrandKit) -> dict[str, Any]:
+        heading, body = obj.fonts.get("heading"), obj.fonts.get("body")
+        return {
+            "heading": heading,
+            "body": body,
+            "heading_stack": font_stack(heading),
+            "body_stack": font_stack(body),
+        }
+
+
+class BrandKitList(OutSchema):
+    object: str = "list"
+    data: list[BrandKitOut]
+    has_more: bool
+    next_cursor: str | None
