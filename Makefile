@@ -48,7 +48,7 @@ run: migrate
 	@echo "Dashboard: http://127.0.0.1:$(PORT)/   API docs: http://127.0.0.1:$(PORT)/api/v1/docs   (Ctrl-C stops)"
 	@$(PY) manage.py db_worker --interval 1 & worker=$$!; \
 	$(BIN)/gunicorn segmentflow.wsgi:application --bind 127.0.0.1:$(PORT) \
-	  --workers 2 --threads $(WEB_THREADS) --access-logfile - & web=$$!; \
+	  --workers 2 --threads $(WEB_THREADS) --reuse-port --access-logfile - & web=$$!; \
 	trap 'kill $$worker $$web 2>/dev/null; wait' INT TERM; \
 	wait -n; status=$$?; kill $$worker $$web 2>/dev/null; wait; exit $$status
 

@@ -189,7 +189,7 @@ def create_keys(env: dict[str, str], limited_rate: int | None = None) -> dict[st
 
     The limited key gets `limited_rate` requests/s, or the server's default when None.
     """
-    # DEBUG off serves the hashed manifest, which urls.py needs at import time (favicon).
+    # DEBUG off serves static files from the hashed manifest, as a deployment does.
     manage(env, "collectstatic", "--noinput")
     manage(env, "migrate", "--noinput")
     password = secrets.token_urlsafe(16)

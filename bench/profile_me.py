@@ -23,7 +23,8 @@ from bench_me import BENCH_DB, HOST, ROOT, ROUTE, create_keys, throwaway_databas
 
 # (label, file path suffix, function name): cumulative time of each per request.
 STEPS = [
-    ("whole request (WSGIHandler)", "django/core/handlers/wsgi.py", "__call__"),
+    ("whole request (handler + response.close)", "bench/profile_me.py", "call"),
+    ("  WSGIHandler.__call__", "django/core/handlers/wsgi.py", "__call__"),
     (
         "request_started/finished: close_old_connections",
         "django/db/__init__.py",
@@ -39,6 +40,8 @@ STEPS = [
     ),
     ("ninja: PathView / Operation.run", "ninja/operation.py", "run"),
     ("  auth: find_api_key (SELECT key + org)", "apps/accounts/actions.py", "find_api_key"),
+    ("    ORM: build + compile the SELECT (as_sql)", "django/db/models/sql/compiler.py", "as_sql"),
+    ("    connection: cursor() (connects if needed)", "django/db/backends/base/base.py", "cursor"),
     ("    last_used_at UPDATE (once a minute)", "django/db/models/query.py", "update"),
     ("  rate limit: take_token (upsert)", "segmentflow/ratelimit.py", "take_token"),
     ("  view me_get", "apps/accounts/api.py", "me_get"),
