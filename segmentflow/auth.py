@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponseBase
 from ninja.security import APIKeyHeader
 
 from apps.accounts.actions import find_api_key
-from apps.accounts.models import ApiKey
+from apps.accounts.models import ApiKey, Organization
 from apps.accounts.permissions import has_scope
 
 from .errors import ApiError, api_error_response
@@ -57,6 +57,11 @@ def _authenticate(request: HttpRequest) -> ApiKey:
                 headers={"Retry-After": str(decision.retry_after)},
             )
     return api_key
+
+
+def request_organization(request: HttpRequest) -> Organization:
+    """The Organization of the authenticated request's API key (every route's scope of data)."""
+    return request.auth.organization  # type: ignore[attr-defined,no-any-return]
 
 
 class ApiKeyAuth(APIKeyHeader):

@@ -9,6 +9,7 @@ from ninja import Query, Status
 
 from apps.accounts.models import Organization
 from segmentflow.api import ApiRouter
+from segmentflow.auth import request_organization as _org
 from segmentflow.errors import not_found
 from segmentflow.pagination import paginate
 
@@ -24,10 +25,6 @@ from .schemas import (
 )
 
 router = ApiRouter(tags=["assets"])
-
-
-def _org(request: HttpRequest) -> Organization:
-    return request.auth.organization  # type: ignore[attr-defined,no-any-return]
 
 
 def get_asset_or_404(organization: Organization, asset_id: str) -> Asset:

@@ -9,6 +9,7 @@ from ninja import Query, Status
 
 from apps.accounts.models import Organization
 from segmentflow.api import ApiRouter
+from segmentflow.auth import request_organization as _org
 from segmentflow.errors import not_found
 from segmentflow.pagination import PageQuery, paginate
 
@@ -17,10 +18,6 @@ from .models import BrandKit
 from .schemas import BrandKitCreateIn, BrandKitList, BrandKitOut, BrandKitPatchIn
 
 router = ApiRouter(tags=["brandKits"])
-
-
-def _org(request: HttpRequest) -> Organization:
-    return request.auth.organization  # type: ignore[attr-defined,no-any-return]
 
 
 def get_brand_kit_or_404(organization: Organization, brand_kit_id: str) -> BrandKit:

@@ -9,6 +9,7 @@ from ninja import Query, Status
 
 from apps.accounts.models import Organization
 from segmentflow.api import ApiRouter
+from segmentflow.auth import request_organization as _org
 from segmentflow.errors import not_found
 from segmentflow.pagination import paginate
 
@@ -25,20 +26,6 @@ from .schemas import (
 )
 
 router = ApiRouter(tags=["profiles"])
-
-# API field names (camelCase) → model field names.
-FIELD_NAMES = {
-    "email": "email",
-    "external_id": "external_id",
-    "first_name": "first_name",
-    "last_name": "last_name",
-    "locale": "locale",
-    "timezone": "timezone",
-}
-
-
-def _org(request: HttpRequest) -> Organization:
-    return request.auth.organization  # type: ignore[attr-defined,no-any-return]
 
 
 def get_profile_or_404(organization: Organization, profile_id: str) -> Profile:
@@ -97,7 +84,7 @@ def profiles_create(request: HttpRequest, payload: ProfileCreateIn) -> Status:
         attributes=payload.attributes,
         subscription_status=payload.subscription.status if payload.subscription else "subscribed",
         source=SubscriptionSource.API,
-        **{FIELD_NAMES[name]: value for name, value in data.items()},
+        **data,
     )
     return Status(201, profile)
 
@@ -115,7 +102,7 @@ def profiles_update(request: HttpRequest, profile_id: str, payload: ProfilePatch
     return actions.update_profile(
         profile,
         attributes=payload.attributes if "attributes" in payload.model_fields_set else None,
-        **{FIELD_NAMES[name]: value for name, value in data.items()},
+        **data,
     )
 
 
