@@ -198,6 +198,10 @@ SEGMENTFLOW_IDEMPOTENCY_LEASE_SECONDS = 300
 # Hosts (exact names) and networks (CIDRs) the server may fetch user-given URLs from despite the
 # SSRF guard in apps/brand_kits/fetching.py, e.g. an intranet site; empty: public addresses only.
 SEGMENTFLOW_FETCH_ALLOW = env_list("SEGMENTFLOW_FETCH_ALLOW", "")
+# Seconds one fetch of a user-given URL (a page, a stylesheet, a logo) may take in all; a brand
+# import as a whole stops after SEGMENTFLOW_EXTRACTION_BUDGET seconds.
+SEGMENTFLOW_FETCH_TIMEOUT = env_int("SEGMENTFLOW_FETCH_TIMEOUT", 10)
+SEGMENTFLOW_EXTRACTION_BUDGET = env_int("SEGMENTFLOW_EXTRACTION_BUDGET", 60)
 
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -165,6 +165,37 @@ def finalize_asset(asset: Asset) -> Asset:
     return locked
 
 
+def import_asset(
+    organization: Organization,
+    *,
+    filename: str,
+    data: bytes,
+    alt_text: str = "",
+    tags: list[str] | None = None,
+) -> Asset:
+    """An Asset from bytes the server fetched itself (a logo of a brand import), through the
+    same storage and inspection as an upload. Bytes that are not an accepted image leave
+    nothing behind: ActionError `invalid_image` or `payload_too_large`."""
+    if len(data) > MAX_BYTES:
+        raise ActionError("payload_too_large", None, f"An image may be at most {MAX_BYTES} bytes.")
+    # The declared type is only a hint for uploads; finalize decides from the bytes.
+    asset = create_asset(
+        organization,
+        filename=filename,
+        content_type="image/png",
+        size=len(data),
+        alt_text=alt_text,
+        tags=tags,
+    )
+    storage.save_file(asset.upload_key, data)
+    try:
+        return finalize_asset(asset)
+    except ActionError:
+        asset.delete()
+        storage.delete_files(asset)
+        raise
+
+
 def _store_inspected(asset: Asset, data: bytes) -> None:
     image = inspect_image(data)
     # Content-addressed keys: a URL always names the same bytes, so it may be cached forever.

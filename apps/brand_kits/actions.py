@@ -8,6 +8,7 @@ writes cannot both make (or both unset) one.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,13 +20,16 @@ from apps.accounts.models import Organization
 from apps.assets.models import Asset
 from segmentflow.errors import ActionError
 
+from . import fetching
 from .models import (
     COLOR_NAMES,
     FONT_NAMES,
     FOOTER_FIELDS,
     SENDER_FIELDS,
+    BrandExtraction,
     BrandKit,
     BrandKitLogo,
+    ExtractionStatus,
     LogoRole,
 )
 
@@ -34,7 +38,7 @@ MAX_SOCIAL_LINKS = 20
 MAX_URL_LENGTH = 2000
 _HEX_COLOR = re.compile(r"#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 # Letters, digits, spaces and hyphens: enough for any font family, and safe inside CSS.
-_FONT_NAME = re.compile(r"[^\W_](?:[\w -]{0,98}[^\W_])?")
+FONT_FAMILY_PATTERN = re.compile(r"[^\W_](?:[\w -]{0,98}[^\W_])?")
 _NETWORK = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 _http_url = URLValidator(schemes=["http", "https"])
 
@@ -95,7 +99,7 @@ def _clean_field(group: str, key: str, value: Any) -> str:
     if group == "colors":
         return clean_color(value, path)
     if group == "fonts":
-        if not isinstance(value, str) or not _FONT_NAME.fullmatch(value.strip()):
+        if not isinstance(value, str) or not FONT_FAMILY_PATTERN.fullmatch(value.strip()):
             raise _invalid(path, "a font family name: letters, digits, spaces and hyphens")
         return value.strip()
     if key in ("fromEmail", "replyTo"):
@@ -257,3 +261,80 @@ def delete_brand_kit(kit: BrandKit) -> None:
             successor.is_default = True
             successor.updated_at = timezone.now()
             successor.save(update_fields=["is_default", "updated_at"])
+
+
+def start_extraction(kit: BrandKit, url: Any, *, apply: bool = False) -> BrandExtraction:
+    """Queue an import of the brand at `url` into `kit`. A URL that is plainly not a public
+    http(s) address is refused now (`url_not_allowed`); what its host resolves to, and where
+    it redirects, is checked by the job, which fails with a clear error."""
+    if not isinstance(url, str) or not url.strip():
+        raise _invalid("url", "field required")
+    url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise _invalid("url", f"at most {MAX_URL_LENGTH} characters")
+    if "://" not in url and not url.lower().startswith(("file:", "gopher:", "ftp:", "data:")):
+        url = f"https://{url}"  # "acme.com", as people type it
+    try:
+        target = fetching.check_url(url)
+    except fetching.FetchRefused as exc:
+        raise ActionError("url_not_allowed", "url", f"This URL cannot be imported: {exc}.") from exc
+    extraction = BrandExtraction.objects.create(
+        organization=kit.organization, brand_kit=kit, url=target.url, apply=bool(apply)
+    )
+    # Imported lazily: the task module imports the job, which imports these actions.
+    from .tasks import run_brand_extraction
+
+    transaction.on_commit(lambda: run_brand_extraction.enqueue(extraction.pk))
+    return extraction
+
+
+# What `apply_extraction` can write, one name per part of the proposal.
+EXTRACTION_PARTS = (
+    "websiteUrl",
+    "logos",
+    *(f"colors.{name}" for name in COLOR_NAMES),
+    *(f"fonts.{name}" for name in FONT_NAMES),
+    "socialLinks",
+)
+
+
+@transaction.atomic
+def apply_extraction(extraction: BrandExtraction, parts: Collection[str] | None = None) -> BrandKit:
+    """Write a succeeded extraction's proposal (all of it, or the named `parts`) into its kit.
+    Proposed logos replace the kit's logos of the same role; its other logos stay."""
+    locked = BrandExtraction.objects.select_for_update().get(pk=extraction.pk)
+    if locked.status != ExtractionStatus.SUCCEEDED or not locked.result:
+        raise ActionError("invalid_state", None, "Only a finished import can be applied.")
+    chosen = set(EXTRACTION_PARTS if parts is None else parts)
+    if unknown := chosen - set(EXTRACTION_PARTS):
+        raise _invalid("parts", f"unknown parts: {', '.join(sorted(unknown))}")
+    result = locked.result
+    kit = BrandKit.objects.select_for_update().get(pk=locked.brand_kit_id)
+    changes: dict[str, Any] = {}
+    if "websiteUrl" in chosen and result.get("websiteUrl"):
+        changes["websiteUrl"] = result["websiteUrl"]
+    if "logos" in chosen and result.get("logos"):
+        proposed = {logo["role"]: logo["assetId"] for logo in result["logos"]}
+        kept = [
+            {"assetId": logo.asset_id, "role": logo.role}
+            for logo in kit.logos.all()
+            if logo.role not in proposed
+        ]
+        changes["logos"] = [
+            *({"assetId": asset_id, "role": role} for role, asset_id in proposed.items()),
+            *kept,
+        ]
+    for group in ("colors", "fonts"):
+        values = {
+            name: value
+            for name, value in (result.get(group) or {}).items()
+            if f"{group}.{name}" in chosen and value
+        }
+        if values:
+            changes[group] = values
+    if "socialLinks" in chosen and result.get("socialLinks"):
+        changes["socialLinks"] = result["socialLinks"]
+    updated = update_brand_kit(kit, changes)
+    locked.applied_at = timezone.now()
+    locked.save(update_fields=["applied_at"])
+    return updated

@@ -1,4 +1,4 @@
-"""API routes of Brand Kits (api-contract.md → Brand Kit); extractions come with their job."""
+"""API routes of Brand Kits and their extractions (api-contract.md → Brand Kit)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,16 @@ from segmentflow.errors import not_found
 from segmentflow.pagination import PageQuery, paginate
 
 from . import actions
-from .models import BrandKit
-from .schemas import BrandKitCreateIn, BrandKitList, BrandKitOut, BrandKitPatchIn
+from .extraction import expire_if_stale
+from .models import BrandExtraction, BrandKit
+from .schemas import (
+    BrandExtractionOut,
+    BrandKitCreateIn,
+    BrandKitList,
+    BrandKitOut,
+    BrandKitPatchIn,
+    ExtractionStartIn,
+)
 
 router = ApiRouter(tags=["brandKits"])
 
@@ -96,3 +104,37 @@ def brand_kits_delete(request: HttpRequest, brand_kit_id: str) -> Status:
     the default."""
     actions.delete_brand_kit(get_brand_kit_or_404(_org(request), brand_kit_id))
     return Status(204, None)
+
+
+@router.post(
+    "/brand-kit/{brand_kit_id}/extractions",
+    response={202: BrandExtractionOut},
+    scope="brand_kit:write",
+    operation_id="brandKits_startExtraction",
+)
+def brand_kits_start_extraction(
+    request: HttpRequest, brand_kit_id: str, payload: ExtractionStartIn
+) -> Status:
+    """Import logos, colors, fonts and social links from a website, in the background. Poll
+    `GET /brand-kit/extractions/{extractionId}` for progress. A URL that is not a public http(s)
+    address is refused with 422 `url_not_allowed`; one whose host or redirect leads somewhere
+    private fails the extraction with an explanation in `error`."""
+    kit = get_brand_kit_or_404(_org(request), brand_kit_id)
+    extraction = actions.start_extraction(kit, payload.url, apply=payload.apply)
+    return Status(202, extraction)
+
+
+@router.get(
+    "/brand-kit/extractions/{extraction_id}",
+    response=BrandExtractionOut,
+    scope="brand_kit:read",
+    operation_id="brandKits_getExtraction",
+)
+def brand_kits_get_extraction(request: HttpRequest, extraction_id: str) -> BrandExtraction:
+    """An extraction's status, progress and current step, and its result once it succeeded."""
+    extraction = BrandExtraction.objects.filter(
+        organization=_org(request), pk=extraction_id
+    ).first()
+    if extraction is None:
+        raise not_found("Extraction")
+    return expire_if_stale(extraction)

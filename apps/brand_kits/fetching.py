@@ -32,6 +32,22 @@ REDIRECT_STATUSES = {301, 302, 303, 307, 308}
 USER_AGENT = "SegmentFlow brand import (+https://github.com/segmentflow)"
 READ_CHUNK = 64 * 1024
 
+
+def describe_size(size: int) -> str:
+    """Bytes as a person reads them: 2 MiB, 512 KiB, 10.5 MiB, 900 bytes."""
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if size >= scale:
+            return f"{size / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{size} bytes"
+
+
+def system_resolver(host: str, port: int, **kwargs: Any) -> Sequence[tuple[Any, ...]]:
+    return socket.getaddrinfo(host, port, **kwargs)
+
+
+# What `fetch` resolves with when not given a resolver; tests swap it for a fake DNS.
+DEFAULT_RESOLVER: Resolver = system_resolver
+
 _METADATA_ADDRESSES = {
     ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
     ipaddress.ip_address("fd00:ec2::254"),  # AWS over IPv6
@@ -177,7 +193,7 @@ def fetch(
     redirects: list[str] = []
     while True:
         status, location, content_type, body = _request_once(
-            target, deadline, resolver or socket.getaddrinfo, accept, max_bytes
+            target, deadline, resolver or DEFAULT_RESOLVER, accept, max_bytes
         )
         if status in REDIRECT_STATUSES and location:
             if len(redirects) >= max_redirects:
@@ -229,13 +245,16 @@ def _request_once(
             return status, location, content_type, b""
         length = response.getheader("Content-Length", "")
         if length.isdigit() and int(length) > max_bytes:
-            raise FetchFailed(f"the response is {int(length)} bytes, over the {max_bytes} limit")
+            raise FetchFailed(
+                f"the response is {describe_size(int(length))}, over the {describe_size(max_bytes)}"
+                " limit"
+            )
         body = bytearray()
         # read1 does at most one recv per call, so the deadline is checked between them.
         while chunk := response.read1(READ_CHUNK):
             body += chunk
             if len(body) > max_bytes:
-                raise FetchFailed(f"the response is over the {max_bytes} bytes limit")
+                raise FetchFailed(f"the response is larger than {describe_size(max_bytes)}")
         encoding = response.getheader("Content-Encoding", "identity").strip().lower()
         return status, location, content_type, _decode(bytes(body), encoding, max_bytes)
     except (FetchFailed, FetchRefused):
@@ -369,7 +388,8 @@ def _decode(body: bytes, encoding: str, max_bytes: int) -> bytes:
     except zlib.error as exc:
         raise FetchFailed(f"could not decode the {encoding} response: {exc}") from exc
     if len(decoded) > max_bytes:
-        raise FetchFailed(f"the decoded response is over the {max_bytes} bytes limit")
+        limit = describe_size(max_bytes)
+        raise FetchFailed(f"the response is larger than {limit} once decompressed")
     return decoded
 
 

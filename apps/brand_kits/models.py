@@ -93,3 +93,54 @@ class BrandKitLogo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role} logo of {self.brand_kit_id}"
+
+
+class ExtractionStatus(models.TextChoices):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class BrandExtraction(models.Model):
+    """One import of a brand from a website into a Brand Kit, run by a background task.
+
+    `result` is the proposal in the API shape (`name`, `logos` as `[{assetId, role}]`, `colors`,
+    `fonts`, `socialLinks`, plus what was found but not used); with `apply` it is written into
+    the kit when the job succeeds, otherwise it waits for review.
+    """
+
+    id = models.CharField(
+        primary_key=True,
+        max_length=40,
+        default=functools.partial(new_public_id, "bkx"),
+        editable=False,
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    brand_kit = models.ForeignKey(BrandKit, on_delete=models.CASCADE, related_name="extractions")
+    url = models.CharField(max_length=2000)
+    apply = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=16, choices=ExtractionStatus.choices, default=ExtractionStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    step = models.CharField(max_length=200, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=now)
+    updated_at = models.DateTimeField(default=now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["brand_kit", "-created_at"], name="bkx_kit_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExtractionStatus.SUCCEEDED, ExtractionStatus.FAILED)

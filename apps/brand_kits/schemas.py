@@ -6,10 +6,12 @@ from ninja import Field
 from pydantic import ConfigDict, field_validator
 from pydantic.alias_generators import to_camel
 
+from apps.assets.models import Asset
+from apps.assets.schemas import AssetOut
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
 from .fonts import font_stack
-from .models import BrandKit
+from .models import BrandExtraction, BrandKit
 
 Role = Literal["primary", "icon", "dark"]
 
@@ -174,3 +176,85 @@ class BrandKitList(OutSchema):
     data: list[BrandKitOut]
     has_more: bool
     next_cursor: str | None
+
+
+class ExtractionStartIn(InSchema):
+    url: str = Field(max_length=2000, description="The website, e.g. https://acme.com")
+    apply: bool = Field(
+        False,
+        description="Write the result into the Brand Kit when the import succeeds; "
+        "otherwise it waits for review.",
+    )
+
+
+class ExtractedLogoOut(AssetOut):
+    """A logo the import stored in the asset library: the Asset, with the role it proposes
+    and where it was found."""
+
+    role: Role
+    source_url: str
+    source: str = Field(description="img-logo, header-img, apple-touch-icon, icon or og-image")
+
+
+class ExtractedFontsOut(StoredOut):
+    heading: str | None = None
+    body: str | None = None
+
+
+class ExtractionResultOut(OutSchema):
+    name: str | None
+    website_url: str | None = Field(description="The page read, after redirects.")
+    logos: list[ExtractedLogoOut]
+    colors: ColorsOut
+    fonts: ExtractedFontsOut
+    social_links: list[SocialLinkOut]
+    notes: list[str] = Field(description="What was found but not used, and why.")
+
+
+class BrandExtractionOut(OutSchema):
+    id: str
+    object: str = "brand_extraction"
+    brand_kit_id: str
+    url: str
+    apply: bool
+    status: Literal["queued", "running", "succeeded", "failed"]
+    progress: int = Field(ge=0, le=100)
+    step: str
+    result: ExtractionResultOut | None
+    error: str | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    applied_at: Timestamp | None
+
+    @staticmethod
+    def resolve_error(obj: BrandExtraction) -> str | None:
+        return obj.error or None
+
+    @staticmethod
+    def resolve_result(obj: BrandExtraction) -> dict[str, Any] | None:
+        if not obj.result:
+            return None
+        result = obj.result
+        logos = result.get("logos") or []
+        # A logo deleted from the library since is left out rather than shown broken.
+        assets = Asset.objects.filter(organization_id=obj.organization_id).in_bulk(
+            [logo["assetId"] for logo in logos]
+        )
+        shown = []
+        for logo in logos:
+            if asset := assets.get(logo["assetId"]):
+                asset.role = logo["role"]  # type: ignore[attr-defined]
+                asset.source_url = logo.get("sourceUrl", "")  # type: ignore[attr-defined]
+                asset.source = logo.get("source", "")  # type: ignore[attr-defined]
+                shown.append(asset)
+        return {
+            "name": result.get("name"),
+            "website_url": result.get("websiteUrl"),
+            "logos": shown,
+            "colors": result.get("colors") or {},
+            "fonts": result.get("fonts") or {},
+            "social_links": result.get("socialLinks") or [],
+            "notes": result.get("notes") or [],
+        }
