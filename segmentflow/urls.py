@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("apps.accounts.urls")),
     path("profiles/", include("apps.profiles.urls")),
     path("assets/", include("apps.assets.urls")),
+    path("brand-kits/", include("apps.brand_kits.urls")),
+    path("templates/", include("apps.email_templates.urls")),
     path("", include("apps.profiles.public_urls")),
     path("", include("segmentflow.dashboard_urls")),
 ]

@@ -7,7 +7,8 @@
   if (!form) return;
   const input = form.querySelector("input[type=file]");
   const queue = document.getElementById("upload-queue");
-  const csrfToken = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The uploader may sit inside another form (a Brand Kit's logos), whose token it uses.
+  const csrfToken = (form.querySelector("input[name=csrfmiddlewaretoken]") || document.querySelector("input[name=csrfmiddlewaretoken]")).value;
   const baseUrl = form.dataset.baseUrl;
   const maxBytes = Number(form.dataset.maxBytes);
   form.classList.add("enhanced");
@@ -114,6 +115,14 @@
       const done = await postJson(`${baseUrl}${asset.id}/finalize/`);
       // Read only now: the alt text may have been typed while the bytes were on their way.
       const cardHtml = altInput.value.trim() ? await saveAltText(asset.id, altInput.value) : done.cardHtml;
+      // A page that offers the image elsewhere (the Brand Kit logo picker) cancels the event.
+      const announcement = new CustomEvent("asset-ready", {
+        bubbles: true, cancelable: true, detail: { id: asset.id, filename: file.name, url: done.url },
+      });
+      if (!form.dispatchEvent(announcement)) {
+        card.remove();
+        return;
+      }
       const holder = document.createElement("template");
       holder.innerHTML = cardHtml.trim();
       const ready = holder.content.firstElementChild;

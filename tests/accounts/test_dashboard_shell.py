@@ -17,8 +17,6 @@ SIDEBAR = [
     ("/settings/", "Settings"),
 ]
 UNBUILT_SECTIONS = [
-    ("templates", "Templates"),
-    ("brand_kits", "Brand Kits"),
     ("emails", "Emails"),
     ("events", "Events &amp; Journeys"),
 ]
@@ -51,7 +49,8 @@ class HomeTests(PersonaTestCase):
     def test_it_links_each_section_and_the_api_documentation(self) -> None:
         self.client.force_login(self.alice)
         response = self.client.get(reverse("dashboard:home"))
-        self.assertContains(response, f'<a class="card" href="{reverse("profiles:list")}">')
+        for built in ("profiles:list", "email_templates:list", "assets:list", "brand_kits:list"):
+            self.assertContains(response, f'<a class="card" href="{reverse(built)}">')
         for name, _ in UNBUILT_SECTIONS:
             self.assertContains(response, f'<a class="card" href="{reverse(f"dashboard:{name}")}">')
         self.assertContains(response, f'<a class="card" href="{reverse("api:openapi-view")}">')

@@ -120,10 +120,8 @@ class LoginWallTests(PersonaTestCase):
             reverse("dashboard:home"),
             reverse("profiles:list"),
             reverse("assets:list"),
-            *(
-                reverse(f"dashboard:{section}")
-                for section in ("templates", "brand_kits", "emails", "events")
-            ),
+            reverse("brand_kits:list"),
+            *(reverse(f"dashboard:{section}") for section in ("templates", "emails", "events")),
             reverse("accounts:settings"),
             reverse("accounts:api_keys"),
             reverse("accounts:api_key_create"),
