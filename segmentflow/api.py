@@ -228,11 +228,13 @@ def _product_routers() -> list[tuple[str, Router]]:
     from apps.accounts.api import router as accounts_router
     from apps.assets.api import router as assets_router
     from apps.brand_kits.api import router as brand_kits_router
+    from apps.email_templates.api import router as templates_router
     from apps.profiles.api import router as profiles_router
 
     return [
         ("/", accounts_router),
         ("/", profiles_router),
+        ("/", templates_router),
         ("/", assets_router),
         ("/", brand_kits_router),
     ]

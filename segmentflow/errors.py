@@ -37,7 +37,7 @@ class ApiError(Exception):
         error_code: str,
         message: str,
         *,
-        fields: list[dict[str, str]] | None = None,
+        fields: list[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
@@ -61,14 +61,25 @@ class ActionError(Exception):
         "payload_too_large": 413,
     }
 
-    def __init__(self, code: str, field: str | None, message: str) -> None:
+    def __init__(
+        self,
+        code: str,
+        field: str | None,
+        message: str,
+        *,
+        fields: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(f"{field}: {message}" if field else message)
         self.code = code
         self.field = field
         self.message = message
+        # Every problem when there are several, or extra keys (line, column) for one.
+        self.fields = fields
 
     def to_api_error(self) -> ApiError:
-        fields = [{"path": self.field, "message": self.message}] if self.field else None
+        fields = self.fields or (
+            [{"path": self.field, "message": self.message}] if self.field else None
+        )
         return ApiError(
             self.STATUS_BY_CODE.get(self.code, 422), self.code, str(self), fields=fields
         )
@@ -97,7 +108,7 @@ def envelope_response(
     error_code: str,
     message: str,
     *,
-    fields: list[dict[str, str]] | None = None,
+    fields: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> HttpResponse:
     error: dict[str, Any] = {
@@ -124,6 +135,8 @@ def api_error_response(request: HttpRequest, exc: ApiError) -> HttpResponse:
 class ErrorField(Schema):
     path: str
     message: str
+    line: int | None = None  # where in a template source, for Liquid syntax errors
+    column: int | None = None
 
 
 class ErrorDetail(Schema):

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.profiles",
     "apps.assets",
     "apps.brand_kits",
+    "apps.email_templates",
 ]
 
 MIDDLEWARE = [

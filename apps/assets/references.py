@@ -8,9 +8,16 @@ from .models import Asset
 def asset_in_use(asset: Asset) -> bool:
     """Whether a Brand Kit or a Template still references `asset` (delete is then 409).
 
-    The Templates issue adds its own lookup here.
+    A Template references an asset by its URL, which holds the content-addressed key of the
+    stored image: a search of the Organization's template sources for that key.
     """
-    # Imported here: brand_kits.models imports Asset from this app.
+    # Imported here: these apps' models import Asset from this app.
     from apps.brand_kits.models import BrandKitLogo
+    from apps.email_templates.models import Template
 
-    return BrandKitLogo.objects.filter(asset=asset).exists()
+    if BrandKitLogo.objects.filter(asset=asset).exists():
+        return True
+    if not asset.original_key:
+        return False
+    templates = Template.objects.for_org(asset.organization)
+    return templates.filter(html__contains=asset.original_key).exists()

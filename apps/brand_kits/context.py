@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.accounts.models import Organization
 from apps.assets import storage
 
 from .fonts import font_stack
@@ -24,7 +25,8 @@ def brand_context(kit: BrandKit) -> dict[str, Any]:
     """The kit as `brand`: colors, logos (by role, plus `logo`: the primary one or the first),
     fonts with their CSS stacks, footer, sender and socialLinks."""
     logos: dict[str, dict[str, Any]] = {}
-    for logo in kit.logos.select_related("asset"):
+    saved_logos = [] if kit._state.adding else kit.logos.select_related("asset")
+    for logo in saved_logos:
         asset = logo.asset
         logos[logo.role] = {
             "url": storage.public_url(asset.original_key) if asset.is_ready else None,
@@ -49,3 +51,10 @@ def brand_context(kit: BrandKit) -> dict[str, Any]:
         "sender": {name: kit.sender.get(name) for name in SENDER_FIELDS},
         "socialLinks": [dict(link) for link in kit.social_links],
     }
+
+
+def brand_context_for(organization: Organization, kit: BrandKit | None = None) -> dict[str, Any]:
+    """`brand` for a template: its own kit, else the Organization's default kit, else neutral
+    defaults under the Organization's name."""
+    kit = kit or BrandKit.objects.for_org(organization).default().first()
+    return brand_context(kit or BrandKit(organization=organization, name=organization.name))

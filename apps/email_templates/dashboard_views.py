@@ -1,0 +1,447 @@
+"""Dashboard views of Templates: the list, the starter gallery, the editor with its live
+preview, duplicate, archive, and the version history.
+
+The preview renders the editor's unsaved values with the same code as a send, and the result
+is only ever shown inside an `<iframe sandbox srcdoc=…>`: a template's HTML never runs script
+in the dashboard.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from apps.accounts.dashboard import AuthedRequest, require_membership
+from apps.accounts.models import Membership, Organization, User
+from apps.accounts.permissions import has_scope
+from apps.brand_kits.context import brand_context_for
+from apps.brand_kits.models import BrandKit
+from segmentflow.errors import ActionError, ApiError
+from segmentflow.pagination import PageQuery, paginate
+
+from . import actions
+from .actions import SOURCE_FIELDS
+from .forms import (
+    SampleDataError,
+    TemplateForm,
+    default_sample,
+    sample_from_merge_fields,
+    starter_sample,
+)
+from .models import Purpose, Template, TemplateStatus, TemplateVersion
+from .rendering import EmailSource, RenderError, TemplateSyntaxProblem, check_template
+from .rendering import render_email as render_source
+from .starters import STARTERS, STARTERS_BY_KEY, Starter, sample_context
+
+READ = "templates:read"
+WRITE = "templates:write"
+PAGE_SIZE = 50
+SOURCE_LABELS = {
+    "subject": "subject",
+    "preheader": "preheader",
+    "html": "HTML",
+    "text": "plain text",
+}
+SEND_TEST_HELP = "Sending is not set up yet: test sends arrive with the Emails section."
+BLANK_HTML = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+</head>
+<body style="margin: 0; background-color: {{ brand.colors.background }};">
+  <p style="color: {{ brand.colors.text }};">Hello {{ profile.firstName | default: "there" }},</p>
+</body>
+</html>
+"""
+BLANK_MARKETING_FOOTER = '  <p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>\n</body>'
+
+
+def get_template_or_404(membership: Membership, template_id: str) -> Template:
+    return get_object_or_404(Template.objects.for_org(membership.organization), pk=template_id)
+
+
+def _acting_user(request: AuthedRequest) -> User:
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
+
+
+def _wants_fragment(request: AuthedRequest) -> bool:
+    """An htmx request that swaps part of a page (not a boosted link, not a history restore)."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def _redirect(request: AuthedRequest, url: str) -> HttpResponse:
+    """After a write: htmx loads the next page in full, a plain post follows a redirect."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _sample_key(template: Template) -> str:
+    return f"email_templates.sample.{template.pk}"
+
+
+# The list and the starter gallery
+
+
+def _list_url(status: str, after: str | None = None) -> str:
+    url = reverse("email_templates:list")
+    query = "?status=archived" if status == TemplateStatus.ARCHIVED else ""
+    if after:
+        query += f"{'&' if query else '?'}after={after}"
+    return url + query
+
+
+@vary_on_headers("HX-Request")
+@require_GET
+@login_required
+def template_list(request: AuthedRequest) -> HttpResponse:
+    membership = require_membership(request, READ)
+    status = request.GET.get("status")
+    if status not in TemplateStatus.values:
+        status = TemplateStatus.ACTIVE
+    templates = Template.objects.for_org(membership.organization)
+    counts = templates.aggregate(
+        active=Count("pk", filter=Q(status=TemplateStatus.ACTIVE)),
+        archived=Count("pk", filter=Q(status=TemplateStatus.ARCHIVED)),
+    )
+    after = request.GET.get("after", "")
+    try:
+        page = paginate(templates.filter(status=status), PageQuery(limit=PAGE_SIZE, after=after))
+    except ApiError as exc:
+        raise BadRequest("malformed cursor") from exc
+    context = {
+        "status": status,
+        "counts": counts,
+        "templates": page["data"],
+        "next_url": _list_url(status, page["next_cursor"]) if page["has_more"] else None,
+        "can_write": has_scope(membership, WRITE),
+    }
+    if _wants_fragment(request) and after:
+        return render(request, "email_templates/list.html#rows", context)
+    return render(request, "email_templates/list.html", context)
+
+
+def _starter_thumbnail(organization: Organization, starter: Starter) -> str:
+    """A starter rendered with its sample data and the Organization's brand."""
+    source = EmailSource(
+        subject=starter.subject,
+        preheader=starter.preheader,
+        html=starter.html,
+        purpose=starter.purpose,
+    )
+    context = sample_context(starter, brand_context_for(organization))
+    try:
+        return render_source(source, context).html
+    except (RenderError, TemplateSyntaxProblem):
+        return ""
+
+
+def _blank_data(name: str, purpose: str) -> dict[str, Any]:
+    html = BLANK_HTML
+    if purpose == Purpose.MARKETING:
+        html = html.replace("</body>", BLANK_MARKETING_FOOTER)
+    return {"name": name, "subject": name, "html": html, "purpose": purpose}
+
+
+def _starter_data(starter: Starter) -> dict[str, Any]:
+    return {
+        "name": starter.name,
+        "subject": starter.subject,
+        "preheader": starter.preheader,
+        "html": starter.html,
+        "purpose": starter.purpose,
+        "category": starter.category,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def template_new(request: AuthedRequest) -> HttpResponse:
+    """GET: a blank template or one of the starters; POST creates it and opens the editor."""
+    membership = require_membership(request, WRITE)
+    organization = membership.organization
+    error = ""
+    name = request.POST.get("name", "").strip()
+    purpose = request.POST.get("purpose", Purpose.TRANSACTIONAL)
+    if request.method == "POST":
+        key = request.POST.get("starter", "")
+        starter = STARTERS_BY_KEY.get(key)
+        if key and starter is None:
+            raise BadRequest("unknown starter")
+        data = _starter_data(starter) if starter else _blank_data(name, purpose)
+        try:
+            template = actions.create_template(
+                organization, data, saved_by=_acting_user(request).email
+            )
+        except ActionError as exc:
+            error = exc.message
+        else:
+            if starter:
+                request.session[_sample_key(template)] = starter_sample(starter)
+            messages.success(request, f"Template {template.name} created.")
+            return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+    starters = [
+        {"starter": starter, "thumbnail": _starter_thumbnail(organization, starter)}
+        for starter in STARTERS
+    ]
+    context = {
+        "starters": starters,
+        "name": name,
+        "purpose": purpose,
+        "purposes": Purpose.choices,
+        "error": error,
+    }
+    return render(request, "email_templates/new.html", context, status=422 if error else 200)
+
+
+# The editor and its preview
+
+
+@dataclass
+class Preview:
+    """What the preview pane shows: the rendered email, or the problem that stopped it."""
+
+    subject: str = ""
+    html: str = ""
+    text: str = ""
+    merge_fields: list[str] = field(default_factory=list)
+    error_title: str = ""
+    error: str = ""
+    line: int | None = None
+    column: int | None = None
+    sample_error: str = ""
+
+
+def _merge_fields(form: TemplateForm) -> list[str]:
+    """Every merge field the sources use; TemplateSyntaxProblem for the first one broken."""
+    found: set[str] = set()
+    for name in SOURCE_FIELDS:
+        found.update(check_template(name, form.values[name]))
+    return sorted(found)
+
+
+def _preview_kit(organization: Organization, kit_id: str) -> BrandKit | None:
+    if not kit_id:
+        return None
+    return BrandKit.objects.for_org(organization).filter(pk=kit_id).first()
+
+
+def build_preview(organization: Organization, form: TemplateForm) -> Preview:
+    """Render the unsaved values as `actions.render_template` renders a saved template."""
+    preview = Preview()
+    try:
+        preview.merge_fields = _merge_fields(form)
+    except TemplateSyntaxProblem as exc:
+        label = SOURCE_LABELS.get(exc.field, exc.field)
+        preview.error_title, preview.error = f"The {label} has an error.", exc.message
+        preview.line, preview.column = exc.line, exc.column
+        return preview
+    try:
+        profile, data = form.sample_context()
+    except SampleDataError as exc:
+        preview.sample_error = str(exc)
+        return preview
+    purpose = form.values["purpose"]
+    unsaved = Template(
+        organization=organization,
+        subject=form.values["subject"],
+        preheader=form.values["preheader"],
+        html=form.values["html"],
+        text=form.values["text"],
+        purpose=purpose if purpose in Purpose.values else Purpose.TRANSACTIONAL,
+        brand_kit=_preview_kit(organization, form.values["brandKitId"]),
+    )
+    try:
+        rendered = actions.render_template(unsaved, profile_data=profile, data=data)
+    except ActionError as exc:
+        preview.error_title, preview.error = "The preview cannot be rendered.", exc.message
+        return preview
+    preview.subject, preview.html, preview.text = rendered.subject, rendered.html, rendered.text
+    return preview
+
+
+def _field_errors(exc: ActionError) -> dict[str, list[str]]:
+    problems = exc.fields or [{"path": exc.field, "message": exc.message}]
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(problem.get("path") or "form", []).append(problem["message"])
+    return errors
+
+
+def _editor_context(
+    membership: Membership,
+    template: Template,
+    form: TemplateForm,
+    errors: dict[str, list[str]] | None = None,
+) -> dict[str, Any]:
+    organization = membership.organization
+    return {
+        "template": template,
+        "form": form.values,
+        "sample": form.sample,
+        "errors": errors or {},
+        "can_write": has_scope(membership, WRITE),
+        "kits": BrandKit.objects.for_org(organization).order_by("-is_default", "name", "pk"),
+        "purposes": Purpose.choices,
+        "preview": build_preview(organization, form),
+        "versions": template.versions.all()[:5],
+        "send_test_help": SEND_TEST_HELP,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def template_edit(request: AuthedRequest, template_id: str) -> HttpResponse:
+    membership = require_membership(request, READ if request.method == "GET" else WRITE)
+    template = get_template_or_404(membership, template_id)
+    if request.method == "GET":
+        sample = request.session.get(_sample_key(template)) or default_sample(template)
+        form = TemplateForm.from_template(template, sample)
+        context = _editor_context(membership, template, form)
+        return render(request, "email_templates/edit.html", context)
+    form = TemplateForm.from_post(request.POST)
+    before = template.version
+    try:
+        template = actions.update_template(
+            template, form.changes(), saved_by=_acting_user(request).email
+        )
+    except ActionError as exc:
+        context = _editor_context(membership, template, form, _field_errors(exc))
+        page = "email_templates/edit.html"
+        if _wants_fragment(request):
+            page += "#editor-form"
+        return render(request, page, context, status=422)
+    if form.sample.strip():
+        request.session[_sample_key(template)] = form.sample
+    if template.version == before:
+        messages.info(request, "Nothing changed: no new version was saved.")
+    else:
+        messages.success(request, f"Saved {template.name} as version {template.version}.")
+    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+
+
+@require_POST
+@login_required
+def template_preview(request: AuthedRequest, template_id: str) -> HttpResponse:
+    """The preview pane for the editor's current (unsaved) values; viewers may preview too."""
+    membership = require_membership(request, READ)
+    template = get_template_or_404(membership, template_id)
+    form = TemplateForm.from_post(request.POST)
+    context = {"template": template, "preview": build_preview(membership.organization, form)}
+    return render(request, "email_templates/edit.html#preview", context)
+
+
+@require_POST
+@login_required
+def template_sample(request: AuthedRequest, template_id: str) -> HttpResponse:
+    """Rebuild the sample data box from the merge fields the current sources use."""
+    membership = require_membership(request, READ)
+    get_template_or_404(membership, template_id)
+    form = TemplateForm.from_post(request.POST)
+    # With a syntax error the sample stays as it was: the preview shows the problem.
+    with contextlib.suppress(TemplateSyntaxProblem):
+        form.sample = sample_from_merge_fields(_merge_fields(form))
+    return render(request, "email_templates/edit.html#sample-field", {"sample": form.sample})
+
+
+@require_POST
+@login_required
+def template_duplicate(request: AuthedRequest, template_id: str) -> HttpResponse:
+    membership = require_membership(request, WRITE)
+    template = get_template_or_404(membership, template_id)
+    copy = actions.duplicate_template(template, saved_by=_acting_user(request).email)
+    messages.success(request, f"Created {copy.name}.")
+    return _redirect(request, reverse("email_templates:edit", args=[copy.pk]))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def template_archive(request: AuthedRequest, template_id: str) -> HttpResponse:
+    """GET asks for confirmation (without JavaScript); POST archives."""
+    membership = require_membership(request, WRITE)
+    template = get_template_or_404(membership, template_id)
+    if request.method == "GET":
+        return render(request, "email_templates/archive.html", {"template": template})
+    actions.archive_template(template)
+    messages.success(request, f"{template.name} was archived: it can no longer be sent.")
+    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+
+
+@require_POST
+@login_required
+def template_unarchive(request: AuthedRequest, template_id: str) -> HttpResponse:
+    membership = require_membership(request, WRITE)
+    template = get_template_or_404(membership, template_id)
+    actions.unarchive_template(template)
+    messages.success(request, f"{template.name} is active again.")
+    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+
+
+# Version history
+
+
+def get_version_or_404(template: Template, version: int) -> TemplateVersion:
+    return get_object_or_404(template.versions.all(), version=version)
+
+
+@require_GET
+@login_required
+def version_list(request: AuthedRequest, template_id: str) -> HttpResponse:
+    membership = require_membership(request, READ)
+    template = get_template_or_404(membership, template_id)
+    context = {
+        "template": template,
+        "versions": template.versions.all(),
+        "can_write": has_scope(membership, WRITE),
+    }
+    return render(request, "email_templates/versions.html", context)
+
+
+@require_GET
+@login_required
+def version_detail(request: AuthedRequest, template_id: str, version: int) -> HttpResponse:
+    membership = require_membership(request, READ)
+    template = get_template_or_404(membership, template_id)
+    context = {
+        "template": template,
+        "version": get_version_or_404(template, version),
+        "can_write": has_scope(membership, WRITE),
+    }
+    return render(request, "email_templates/version.html", context)
+
+
+@require_POST
+@login_required
+def version_restore(request: AuthedRequest, template_id: str, version: int) -> HttpResponse:
+    """Make an earlier version the current content, as a new version."""
+    membership = require_membership(request, WRITE)
+    template = get_template_or_404(membership, template_id)
+    old = get_version_or_404(template, version)
+    try:
+        restored = actions.restore_version(
+            template, old.version, saved_by=_acting_user(request).email
+        )
+    except ActionError as exc:
+        messages.error(request, f"Version {old.version} was not restored: {exc.message}")
+        return _redirect(request, reverse("email_templates:versions", args=[template.pk]))
+    if restored.version == template.version:
+        messages.info(request, f"Version {old.version} is already the current content.")
+    else:
+        messages.success(request, f"Restored version {old.version} as version {restored.version}.")
+    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
