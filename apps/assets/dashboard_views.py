@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from apps.accounts.dashboard import AuthedRequest, require_membership
+from apps.accounts.dashboard import AuthedRequest, require_membership, wants_fragment
 from apps.accounts.models import Membership
 from apps.accounts.permissions import has_scope
 from segmentflow.errors import ActionError, ApiError, api_error_response, envelope_response
@@ -37,12 +37,6 @@ MAX_QUERY_LENGTH = 100
 
 def get_asset_or_404(membership: Membership, asset_id: str) -> Asset:
     return get_object_or_404(Asset.objects.for_org(membership.organization), pk=asset_id)
-
-
-def _wants_fragment(request: AuthedRequest) -> bool:
-    """An htmx request that swaps part of a page (not a boosted link, not a history restore)."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
 def _matches(asset: Asset, query: str) -> bool:
@@ -101,7 +95,7 @@ def asset_list(request: AuthedRequest) -> HttpResponse:
         "max_bytes": MAX_BYTES,
     }
     template = "assets/list.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         # "Load more" appends cards; a search replaces the results.
         template += "#cards" if after else "#results"
     return render(request, template, context)
@@ -115,7 +109,7 @@ def asset_card(request: AuthedRequest, asset_id: str) -> HttpResponse:
     membership = require_membership(request, WRITE if editing else READ)
     asset = get_asset_or_404(membership, asset_id)
     context = _card_context(membership, asset, editing=editing)
-    if _wants_fragment(request):
+    if wants_fragment(request):
         return render(request, "assets/list.html#card", context)
     return render(request, "assets/detail.html", context)
 
@@ -146,9 +140,9 @@ def asset_edit(request: AuthedRequest, asset_id: str) -> HttpResponse:
             alt_text_value=alt_text,
             tags_value=tags_text,
         )
-        template = "assets/list.html#card" if _wants_fragment(request) else "assets/detail.html"
+        template = "assets/list.html#card" if wants_fragment(request) else "assets/detail.html"
         return render(request, template, context, status=422)
-    if _wants_fragment(request):
+    if wants_fragment(request):
         return render(request, "assets/list.html#card", _card_context(membership, asset))
     messages.success(request, f"{asset.filename} saved.")
     return redirect(reverse("assets:list") + f"#{asset.pk}")
@@ -165,11 +159,11 @@ def asset_delete(request: AuthedRequest, asset_id: str) -> HttpResponse:
         actions.delete_asset(asset)
     except ActionError as exc:
         messages.error(request, f"{asset.filename} was not deleted: {exc.message}")
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return render(request, "assets/list.html#card", _card_context(membership, asset))
         return redirect(reverse("assets:list"))
     messages.success(request, f"{asset.filename} was deleted.")
-    if _wants_fragment(request):
+    if wants_fragment(request):
         # An empty swap removes the card; the middleware adds the toast.
         return HttpResponse("")
     return redirect(reverse("assets:list"))

@@ -12,9 +12,13 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
-from apps.accounts.dashboard import AuthedRequest, require_membership
+from apps.accounts.dashboard import (
+    AuthedRequest,
+    redirect_after_write,
+    require_membership,
+    wants_fragment,
+)
 from apps.accounts.models import Membership
 from apps.accounts.permissions import has_scope
 from apps.assets.inspection import MAX_BYTES
@@ -44,19 +48,6 @@ def get_kit_or_404(membership: Membership, kit_id: str) -> BrandKit:
 
 def get_extraction_or_404(kit: BrandKit, extraction_id: str) -> BrandExtraction:
     return get_object_or_404(kit.extractions.all(), pk=extraction_id)
-
-
-def _wants_fragment(request: AuthedRequest) -> bool:
-    """An htmx request that swaps part of a page (not a boosted link, not a history restore)."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
-def _redirect(request: AuthedRequest, url: str) -> HttpResponse:
-    """After a write: htmx loads the next page in full, a plain post follows a redirect."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 @require_GET
@@ -111,7 +102,7 @@ def _render_editor(
     request: AuthedRequest, membership: Membership, kit: BrandKit | None, form: KitForm
 ) -> HttpResponse:
     template = "brand_kits/edit.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         template += "#kit-form"
     status = 422 if form.has_errors else 200
     return render(request, template, _editor_context(membership, kit, form), status=status)
@@ -131,7 +122,7 @@ def kit_create(request: AuthedRequest) -> HttpResponse:
             form.add_action_error(error)
         else:
             messages.success(request, f"The Brand Kit {kit.name} was created.")
-            return _redirect(request, reverse("brand_kits:edit", args=[kit.pk]))
+            return redirect_after_write(request, reverse("brand_kits:edit", args=[kit.pk]))
     return _render_editor(request, membership, None, form)
 
 
@@ -156,7 +147,7 @@ def kit_edit(request: AuthedRequest, kit_id: str) -> HttpResponse:
             form.add_action_error(error)
         else:
             messages.success(request, f"The Brand Kit {kit.name} was saved.")
-            return _redirect(request, reverse("brand_kits:edit", args=[kit.pk]))
+            return redirect_after_write(request, reverse("brand_kits:edit", args=[kit.pk]))
     return _render_editor(request, membership, kit, form)
 
 
@@ -197,7 +188,7 @@ def kit_make_default(request: AuthedRequest, kit_id: str) -> HttpResponse:
     kit = get_kit_or_404(membership, kit_id)
     kit = actions.update_brand_kit(kit, {"isDefault": True})
     messages.success(request, f"{kit.name} is now the default Brand Kit.")
-    return _redirect(request, reverse("brand_kits:list"))
+    return redirect_after_write(request, reverse("brand_kits:list"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -209,7 +200,7 @@ def kit_delete(request: AuthedRequest, kit_id: str) -> HttpResponse:
         return render(request, "brand_kits/delete.html", {"kit": kit})
     actions.delete_brand_kit(kit)
     messages.success(request, f"The Brand Kit {kit.name} was deleted.")
-    return _redirect(request, reverse("brand_kits:list"))
+    return redirect_after_write(request, reverse("brand_kits:list"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -240,7 +231,7 @@ def import_detail(request: AuthedRequest, kit_id: str, extraction_id: str) -> Ht
     extraction = get_extraction_or_404(kit, extraction_id)
     context = {"kit": kit, "extraction": extraction, **review.review_context(kit, extraction)}
     template = "brand_kits/import_detail.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         template += "#progress"
     return render(request, template, context)
 
@@ -254,14 +245,18 @@ def import_apply(request: AuthedRequest, kit_id: str, extraction_id: str) -> Htt
     parts = [part for part in request.POST.getlist("parts") if part in actions.EXTRACTION_PARTS]
     if not parts:
         messages.error(request, "Select at least one part to apply.")
-        return _redirect(request, reverse("brand_kits:import_detail", args=[kit.pk, extraction.pk]))
+        return redirect_after_write(
+            request, reverse("brand_kits:import_detail", args=[kit.pk, extraction.pk])
+        )
     try:
         kit = actions.apply_extraction(extraction, parts)
     except ActionError as exc:
         messages.error(request, f"Nothing was applied: {exc.message}")
-        return _redirect(request, reverse("brand_kits:import_detail", args=[kit.pk, extraction.pk]))
+        return redirect_after_write(
+            request, reverse("brand_kits:import_detail", args=[kit.pk, extraction.pk])
+        )
     count = len(parts)
     messages.success(
         request, f"Applied {count} part{'s' if count > 1 else ''} of the import to {kit.name}."
     )
-    return _redirect(request, reverse("brand_kits:edit", args=[kit.pk]))
+    return redirect_after_write(request, reverse("brand_kits:edit", args=[kit.pk]))

@@ -14,17 +14,22 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
 
-from apps.accounts.dashboard import AuthedRequest, require_membership
-from apps.accounts.models import Membership, Organization, User
+from apps.accounts.dashboard import (
+    AuthedRequest,
+    acting_user,
+    redirect_after_write,
+    require_membership,
+    wants_fragment,
+)
+from apps.accounts.models import Membership, Organization
 from apps.accounts.permissions import has_scope
 from apps.brand_kits.context import brand_context_for
 from apps.brand_kits.models import BrandKit
@@ -73,25 +78,6 @@ def get_template_or_404(membership: Membership, template_id: str) -> Template:
     return get_object_or_404(Template.objects.for_org(membership.organization), pk=template_id)
 
 
-def _acting_user(request: AuthedRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
-def _wants_fragment(request: AuthedRequest) -> bool:
-    """An htmx request that swaps part of a page (not a boosted link, not a history restore)."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
-def _redirect(request: AuthedRequest, url: str) -> HttpResponse:
-    """After a write: htmx loads the next page in full, a plain post follows a redirect."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
-
-
 def _sample_key(template: Template) -> str:
     return f"email_templates.sample.{template.pk}"
 
@@ -132,7 +118,7 @@ def template_list(request: AuthedRequest) -> HttpResponse:
         "next_url": _list_url(status, page["next_cursor"]) if page["has_more"] else None,
         "can_write": has_scope(membership, WRITE),
     }
-    if _wants_fragment(request) and after:
+    if wants_fragment(request) and after:
         return render(request, "email_templates/list.html#rows", context)
     return render(request, "email_templates/list.html", context)
 
@@ -187,7 +173,7 @@ def template_new(request: AuthedRequest) -> HttpResponse:
         data = _starter_data(starter) if starter else _blank_data(name, purpose)
         try:
             template = actions.create_template(
-                organization, data, saved_by=_acting_user(request).email
+                organization, data, saved_by=acting_user(request).email
             )
         except ActionError as exc:
             error = exc.message
@@ -195,7 +181,9 @@ def template_new(request: AuthedRequest) -> HttpResponse:
             if starter:
                 request.session[_sample_key(template)] = starter_sample(starter)
             messages.success(request, f"Template {template.name} created.")
-            return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+            return redirect_after_write(
+                request, reverse("email_templates:edit", args=[template.pk])
+            )
     starters = [
         {"starter": starter, "thumbnail": _starter_thumbnail(organization, starter)}
         for starter in STARTERS
@@ -319,12 +307,12 @@ def template_edit(request: AuthedRequest, template_id: str) -> HttpResponse:
     before = template.version
     try:
         template = actions.update_template(
-            template, form.changes(), saved_by=_acting_user(request).email
+            template, form.changes(), saved_by=acting_user(request).email
         )
     except ActionError as exc:
         context = _editor_context(membership, template, form, _field_errors(exc))
         page = "email_templates/edit.html"
-        if _wants_fragment(request):
+        if wants_fragment(request):
             page += "#editor-form"
         return render(request, page, context, status=422)
     if form.sample.strip():
@@ -333,7 +321,7 @@ def template_edit(request: AuthedRequest, template_id: str) -> HttpResponse:
         messages.info(request, "Nothing changed: no new version was saved.")
     else:
         messages.success(request, f"Saved {template.name} as version {template.version}.")
-    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+    return redirect_after_write(request, reverse("email_templates:edit", args=[template.pk]))
 
 
 @require_POST
@@ -365,9 +353,9 @@ def template_sample(request: AuthedRequest, template_id: str) -> HttpResponse:
 def template_duplicate(request: AuthedRequest, template_id: str) -> HttpResponse:
     membership = require_membership(request, WRITE)
     template = get_template_or_404(membership, template_id)
-    copy = actions.duplicate_template(template, saved_by=_acting_user(request).email)
+    copy = actions.duplicate_template(template, saved_by=acting_user(request).email)
     messages.success(request, f"Created {copy.name}.")
-    return _redirect(request, reverse("email_templates:edit", args=[copy.pk]))
+    return redirect_after_write(request, reverse("email_templates:edit", args=[copy.pk]))
 
 
 @require_http_methods(["GET", "POST"])
@@ -380,7 +368,7 @@ def template_archive(request: AuthedRequest, template_id: str) -> HttpResponse:
         return render(request, "email_templates/archive.html", {"template": template})
     actions.archive_template(template)
     messages.success(request, f"{template.name} was archived: it can no longer be sent.")
-    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+    return redirect_after_write(request, reverse("email_templates:edit", args=[template.pk]))
 
 
 @require_POST
@@ -390,7 +378,7 @@ def template_unarchive(request: AuthedRequest, template_id: str) -> HttpResponse
     template = get_template_or_404(membership, template_id)
     actions.unarchive_template(template)
     messages.success(request, f"{template.name} is active again.")
-    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+    return redirect_after_write(request, reverse("email_templates:edit", args=[template.pk]))
 
 
 # Version history
@@ -435,13 +423,15 @@ def version_restore(request: AuthedRequest, template_id: str, version: int) -> H
     old = get_version_or_404(template, version)
     try:
         restored = actions.restore_version(
-            template, old.version, saved_by=_acting_user(request).email
+            template, old.version, saved_by=acting_user(request).email
         )
     except ActionError as exc:
         messages.error(request, f"Version {old.version} was not restored: {exc.message}")
-        return _redirect(request, reverse("email_templates:versions", args=[template.pk]))
+        return redirect_after_write(
+            request, reverse("email_templates:versions", args=[template.pk])
+        )
     if restored.version == template.version:
         messages.info(request, f"Version {old.version} is already the current content.")
     else:
         messages.success(request, f"Restored version {old.version} as version {restored.version}.")
-    return _redirect(request, reverse("email_templates:edit", args=[template.pk]))
+    return redirect_after_write(request, reverse("email_templates:edit", args=[template.pk]))

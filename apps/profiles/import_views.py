@@ -13,9 +13,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
 
-from apps.accounts.dashboard import AuthedRequest, require_membership
+from apps.accounts.dashboard import (
+    AuthedRequest,
+    redirect_after_write,
+    require_membership,
+    wants_fragment,
+)
 from apps.accounts.models import Membership, User
 from segmentflow.errors import ActionError
 
@@ -36,15 +40,6 @@ def get_import_or_404(membership: Membership, import_id: str) -> ProfileImport:
     )
 
 
-def _wants_fragment(request: AuthedRequest) -> bool:
-    return bool(request.htmx) and not request.htmx.boosted
-
-
-def _redirect(request: AuthedRequest, url: str) -> HttpResponse:
-    """After a write: htmx loads the next page in full, a plain post follows a redirect."""
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def import_start(request: AuthedRequest) -> HttpResponse:
@@ -62,9 +57,11 @@ def import_start(request: AuthedRequest) -> HttpResponse:
         except ActionError as exc:
             form.add_error("file", exc.message)
         else:
-            return _redirect(request, reverse("profiles:import_mapping", args=[profile_import.pk]))
+            return redirect_after_write(
+                request, reverse("profiles:import_mapping", args=[profile_import.pk])
+            )
     status = 422 if request.method == "POST" else 200
-    if _wants_fragment(request):
+    if wants_fragment(request):
         return render(
             request, "profiles/import_start.html#upload-form", {"form": form}, status=status
         )
@@ -80,7 +77,7 @@ def import_mapping(request: AuthedRequest, import_id: str) -> HttpResponse:
     profile_import = get_import_or_404(membership, import_id)
     detail_url = reverse("profiles:import_detail", args=[profile_import.pk])
     if profile_import.status != ImportStatus.MAPPING:
-        return _redirect(request, detail_url)
+        return redirect_after_write(request, detail_url)
     form = MappingForm(
         request.POST if request.method == "POST" else None, profile_import=profile_import
     )
@@ -95,9 +92,9 @@ def import_mapping(request: AuthedRequest, import_id: str) -> HttpResponse:
         except ActionError as exc:
             form.add_error(None, exc.message)
         else:
-            return _redirect(request, detail_url)
+            return redirect_after_write(request, detail_url)
     template = "profiles/import_mapping.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         template += "#mapping-form"
     status = 422 if request.method == "POST" else 200
     context = {"form": form, "profile_import": profile_import}
@@ -118,7 +115,7 @@ def import_detail(request: AuthedRequest, import_id: str) -> HttpResponse:
         "rejections": profile_import.rejections.all()[:REJECTIONS_SHOWN],
     }
     template = "profiles/import_detail.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         # The progress fragment polls itself until the import is over.
         template += "#progress"
     return render(request, template, context)
@@ -135,7 +132,9 @@ def import_retry(request: AuthedRequest, import_id: str) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, "The import continues where it stopped.")
-    return _redirect(request, reverse("profiles:import_detail", args=[profile_import.pk]))
+    return redirect_after_write(
+        request, reverse("profiles:import_detail", args=[profile_import.pk])
+    )
 
 
 @require_POST
@@ -147,9 +146,11 @@ def import_cancel(request: AuthedRequest, import_id: str) -> HttpResponse:
         imports.cancel_import(profile_import)
     except ActionError as exc:
         messages.error(request, exc.message)
-        return _redirect(request, reverse("profiles:import_detail", args=[profile_import.pk]))
+        return redirect_after_write(
+            request, reverse("profiles:import_detail", args=[profile_import.pk])
+        )
     messages.success(request, f"The import of “{profile_import.file_name}” was cancelled.")
-    return _redirect(request, reverse("profiles:import_start"))
+    return redirect_after_write(request, reverse("profiles:import_start"))
 
 
 class _Echo:

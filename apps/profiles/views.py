@@ -6,16 +6,21 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import HttpResponseClientRedirect
 
-from apps.accounts.dashboard import AuthedRequest, require_membership
-from apps.accounts.models import Membership, User
+from apps.accounts.dashboard import (
+    AuthedRequest,
+    acting_user,
+    redirect_after_write,
+    require_membership,
+    wants_fragment,
+)
+from apps.accounts.models import Membership
 from apps.accounts.permissions import has_scope
 from segmentflow.errors import ApiError
 from segmentflow.pagination import PageQuery, paginate
@@ -49,25 +54,6 @@ HISTORY_SIZE = 50
 
 def get_profile_or_404(membership: Membership, profile_id: str) -> Profile:
     return get_object_or_404(Profile.objects.for_org(membership.organization), pk=profile_id)
-
-
-def _acting_user(request: AuthedRequest) -> User:
-    if not isinstance(request.user, User):
-        raise PermissionDenied
-    return request.user
-
-
-def _wants_fragment(request: AuthedRequest) -> bool:
-    """An htmx request that swaps part of a page (not a boosted link, not a history restore)."""
-    htmx = request.htmx
-    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
-
-
-def _redirect(request: AuthedRequest, url: str) -> HttpResponse:
-    """After a write: htmx loads the next page in full, a plain post follows a redirect."""
-    if request.htmx:
-        return HttpResponseClientRedirect(url)
-    return redirect(url)
 
 
 def _import_url() -> str | None:
@@ -128,7 +114,7 @@ def profile_list(request: AuthedRequest) -> HttpResponse:
         "import_url": _import_url(),
     }
     template = "profiles/list.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         # "Load more" appends rows; a search replaces the results.
         template += "#rows" if after else "#results"
     return render(request, template, context)
@@ -160,7 +146,7 @@ def _render_form(
     request: AuthedRequest, form: ProfileForm, profile: Profile | None
 ) -> HttpResponse:
     template = "profiles/form.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         template += "#profile-form"
     form.focus_first_error()
     context = {"form": form, "profile": profile, "time_zones": time_zones()}
@@ -174,10 +160,10 @@ def profile_create(request: AuthedRequest) -> HttpResponse:
     # Not `request.POST or None`: an empty POST must still be a bound form that reports errors.
     form = ProfileCreateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        profile = form.create(membership.organization, changed_by=_acting_user(request))
+        profile = form.create(membership.organization, changed_by=acting_user(request))
         if profile is not None:
             messages.success(request, f"Profile {profile.email} created.")
-            return _redirect(request, reverse("profiles:detail", args=[profile.id]))
+            return redirect_after_write(request, reverse("profiles:detail", args=[profile.id]))
     return _render_form(request, form, None)
 
 
@@ -189,7 +175,7 @@ def profile_edit(request: AuthedRequest, profile_id: str) -> HttpResponse:
     form = ProfileForm.for_profile(profile, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and form.update(profile) is not None:
         messages.success(request, f"Profile {profile.email} saved.")
-        return _redirect(request, reverse("profiles:detail", args=[profile.id]))
+        return redirect_after_write(request, reverse("profiles:detail", args=[profile.id]))
     return _render_form(request, form, profile)
 
 
@@ -203,7 +189,7 @@ def profile_delete(request: AuthedRequest, profile_id: str) -> HttpResponse:
     actions.delete_profile(profile)
     # The message leaves the email out: it is personal data that was just erased.
     messages.success(request, "The Profile was deleted and its personal data erased.")
-    return _redirect(request, reverse("profiles:list"))
+    return redirect_after_write(request, reverse("profiles:list"))
 
 
 @require_POST
@@ -216,13 +202,13 @@ def subscription_change(request: AuthedRequest, profile_id: str) -> HttpResponse
         raise BadRequest("status must be subscribed or unsubscribed")
     status = form.cleaned_data["status"]
     profile = actions.set_subscription(
-        profile, status, SubscriptionSource.DASHBOARD, changed_by=_acting_user(request)
+        profile, status, SubscriptionSource.DASHBOARD, changed_by=acting_user(request)
     )
     if status == SubscriptionStatus.SUBSCRIBED:
         messages.success(request, f"{profile.email} is subscribed to marketing email.")
     else:
         messages.success(request, f"{profile.email} is unsubscribed from marketing email.")
-    if _wants_fragment(request):
+    if wants_fragment(request):
         context = _detail_context(membership, profile)
         return render(request, "profiles/detail.html#subscription", context)
     return redirect(reverse("profiles:detail", args=[profile.id]) + "#subscription")
@@ -232,7 +218,7 @@ def _render_suppression(
     request: AuthedRequest, membership: Membership, profile: Profile
 ) -> HttpResponse:
     """After a suppression change: the card for htmx, a redirect back to it for a plain post."""
-    if _wants_fragment(request):
+    if wants_fragment(request):
         context = _detail_context(membership, profile)
         return render(request, "profiles/detail.html#suppression", context)
     return redirect(reverse("profiles:detail", args=[profile.id]) + "#suppression")
@@ -245,7 +231,7 @@ def profile_suppress(request: AuthedRequest, profile_id: str) -> HttpResponse:
     membership = require_membership(request, WRITE)
     profile = get_profile_or_404(membership, profile_id)
     profile = actions.suppress_profile(
-        profile, SuppressionReason.MANUAL, changed_by=_acting_user(request)
+        profile, SuppressionReason.MANUAL, changed_by=acting_user(request)
     )
     messages.success(request, f"{profile.email} is suppressed: no email will be sent to it.")
     return _render_suppression(request, membership, profile)
@@ -256,7 +242,7 @@ def profile_suppress(request: AuthedRequest, profile_id: str) -> HttpResponse:
 def profile_unsuppress(request: AuthedRequest, profile_id: str) -> HttpResponse:
     membership = require_membership(request, WRITE)
     profile = get_profile_or_404(membership, profile_id)
-    profile = actions.unsuppress_profile(profile, changed_by=_acting_user(request))
+    profile = actions.unsuppress_profile(profile, changed_by=acting_user(request))
     messages.success(request, f"{profile.email} is no longer suppressed.")
     return _render_suppression(request, membership, profile)
 
@@ -270,7 +256,7 @@ def _render_attributes(
 ) -> HttpResponse:
     """The attributes section for htmx, or the whole Profile page around it."""
     template = "profiles/detail.html"
-    if _wants_fragment(request):
+    if wants_fragment(request):
         template += "#attributes"
     return render(request, template, _detail_context(membership, profile, **extra), status=status)
 
@@ -299,7 +285,7 @@ def attribute_set(request: AuthedRequest, profile_id: str) -> HttpResponse:
     profile = get_profile_or_404(membership, profile_id)
     form = AttributeForm(request.POST, profile=profile)
     if form.is_valid() and form.save() is not None:
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return _render_attributes(request, membership, profile)
         return redirect(reverse("profiles:detail", args=[profile.id]) + "#attributes")
     which = "add_form" if form.cleaned_data.get("adding") else "edit_form"
@@ -314,6 +300,6 @@ def attribute_delete(request: AuthedRequest, profile_id: str) -> HttpResponse:
     key = request.POST.get("key", "")
     if key in profile.attributes:
         actions.update_profile(profile, attributes={key: None})
-    if _wants_fragment(request):
+    if wants_fragment(request):
         return _render_attributes(request, membership, profile)
     return redirect(reverse("profiles:detail", args=[profile.id]) + "#attributes")
