@@ -172,10 +172,12 @@ def import_asset(
     data: bytes,
     alt_text: str = "",
     tags: list[str] | None = None,
-) -> Asset:
+) -> tuple[Asset, bool]:
     """An Asset from bytes the server fetched itself (a logo of a brand import), through the
     same storage and inspection as an upload. Bytes that are not an accepted image leave
-    nothing behind: ActionError `invalid_image` or `payload_too_large`."""
+    nothing behind: ActionError `invalid_image` or `payload_too_large`. The same image imported
+    again gives back the Asset already in the library rather than a copy: returns the Asset
+    and whether it was created."""
     if len(data) > MAX_BYTES:
         raise ActionError("payload_too_large", None, f"An image may be at most {MAX_BYTES} bytes.")
     # The declared type is only a hint for uploads; finalize decides from the bytes.
@@ -189,11 +191,26 @@ def import_asset(
     )
     storage.save_file(asset.upload_key, data)
     try:
-        return finalize_asset(asset)
+        asset = finalize_asset(asset)
     except ActionError:
         asset.delete()
         storage.delete_files(asset)
         raise
+    # Keys name the cleaned image's digest: an equal key suffix is the same image.
+    same_image = f"/{asset.original_key.rsplit('/', 1)[-1]}"
+    existing = (
+        Asset.objects.for_org(organization)
+        .ready()
+        .filter(original_key__endswith=same_image)
+        .exclude(pk=asset.pk)
+        .order_by("created_at")
+        .first()
+    )
+    if existing is None:
+        return asset, True
+    asset.delete()
+    storage.delete_files(asset)
+    return existing, False
 
 
 def _store_inspected(asset: Asset, data: bytes) -> None:

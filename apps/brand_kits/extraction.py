@@ -244,7 +244,7 @@ def _logos(run: _Run, evidence: PageEvidence) -> list[_Logo]:
         )
         try:
             image = run.fetch(candidate.url, max_bytes=IMAGE_MAX_BYTES, accept=IMAGE_ACCEPT)
-            asset = import_asset(
+            asset, created = import_asset(
                 organization,
                 filename=_filename(image.url),
                 data=image.body,
@@ -259,7 +259,8 @@ def _logos(run: _Run, evidence: PageEvidence) -> list[_Logo]:
             continue
         if (asset.width or 0) < MIN_LOGO_SIDE and (asset.height or 0) < MIN_LOGO_SIDE:
             run.notes.append(f"Skipped the image {candidate.url}: too small for a logo.")
-            delete_asset(asset)
+            if created:
+                delete_asset(asset)
             continue
         found.append(_Logo(asset, role, candidate, palette.dominant_colors(image.body)))
     if not found:

@@ -281,3 +281,18 @@ def test_running_the_same_import_again_changes_nothing(
         extraction.finished_at,
     )
     assert set(Asset.objects.values_list("pk", flat=True)) == assets
+
+
+def test_importing_a_site_again_reuses_the_logos_already_in_the_library(
+    brand_sites: dict[str, str], kit: BrandKit, import_brand: ImportBrand
+) -> None:
+    first = import_brand(kit, brand_sites["coffee"])
+    assets = set(Asset.objects.values_list("pk", flat=True))
+    second = import_brand(kit, brand_sites["coffee"])
+    assert second.pk != first.pk
+    assert second.status == "succeeded", second.error
+    assert first.result is not None and second.result is not None
+    assert [logo["assetId"] for logo in second.result["logos"]] == [
+        logo["assetId"] for logo in first.result["logos"]
+    ]
+    assert set(Asset.objects.values_list("pk", flat=True)) == assets
