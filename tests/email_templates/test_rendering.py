@@ -202,7 +202,7 @@ def test_loops_within_the_budget_render() -> None:
 
 
 def test_the_deadline_stops_a_slow_render(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rendering, "MAX_RENDER_SECONDS", -1.0)
+    monkeypatch.setattr(rendering.sandbox, "MAX_RENDER_SECONDS", -1.0)
 
     with pytest.raises(RenderError) as caught:
         render_field("html", "{% for i in (1..3) %}{{ i }}{% endfor %}", make_context())
