@@ -12,6 +12,8 @@ from apps.accounts import permissions
 from apps.accounts.actions import find_api_key
 from apps.accounts.management.commands.ensure_demo import DEMO_EMAIL
 from apps.accounts.models import ApiKey, Membership, Organization, User
+from apps.brand_kits.models import BrandKit
+from apps.email_templates.models import Template
 from tests.factories import make_org, make_user
 
 RAW_KEY = re.compile(r"sf_live_[A-Za-z0-9]{44}")
@@ -169,6 +171,11 @@ class EnsureDemoCommandTests(TestCase):
         self.assertEqual(
             (api_key.organization, api_key.scopes), (org, list(permissions.API_SCOPES))
         )
+        kit = BrandKit.objects.get(organization=org)
+        self.assertTrue(kit.is_default)
+        self.assertTrue(kit.footer["address"])
+        names = set(Template.objects.for_org(org).values_list("name", flat=True))
+        self.assertEqual(names, {"Welcome", "Receipt", "Password reset", "Newsletter"})
 
     def test_it_does_nothing_the_second_time(self) -> None:
         run("ensure_demo")

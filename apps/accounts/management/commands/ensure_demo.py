@@ -8,14 +8,18 @@ from django.db import transaction
 
 from apps.accounts.actions import create_api_key, create_organization
 from apps.accounts.models import Organization, User
+from apps.brand_kits.actions import create_brand_kit
+from apps.email_templates.actions import create_template
+from apps.email_templates.starters import STARTERS
 
 DEMO_EMAIL = "demo@segmentflow.local"
 
 
 class Command(BaseCommand):
     help = (
-        "Create a demo Organization with an owner login and a full-scope API key when no "
-        "Organization exists yet, and print the login and the key (once). Used by `make run`."
+        "Create a demo Organization with an owner login, a full-scope API key, a Brand Kit and "
+        "the starter templates when no Organization exists yet, and print the login and the key "
+        "(once). Used by `make run`."
     )
 
     @transaction.atomic
@@ -32,6 +36,7 @@ class Command(BaseCommand):
             owner.save(update_fields=["password"])
         org = create_organization("Demo", owner)
         _, raw_key = create_api_key(org, name="Demo key", scopes=["all"], created_by=owner)
+        _add_demo_content(org)
         banner = "=" * 72
         self.stdout.write(
             f"{banner}\n"
@@ -39,4 +44,37 @@ class Command(BaseCommand):
             f"  dashboard login: {DEMO_EMAIL} / {password}\n"
             f"  API key:         {raw_key}\n"
             f"{banner}"
+        )
+
+
+def _add_demo_content(org: Organization) -> None:
+    """A default Brand Kit and the starter templates, so the dashboard has something to show."""
+    create_brand_kit(
+        org,
+        {
+            "name": "Demo",
+            "colors": {
+                "primary": "#4f46e5",
+                "secondary": "#0ea5e9",
+                "accent": "#f59e0b",
+                "background": "#f4f4f7",
+                "text": "#1f2937",
+            },
+            "fonts": {"heading": "Inter", "body": "Inter"},
+            "sender": {"fromName": "Demo", "fromEmail": "hello@example.com"},
+            "footer": {"companyName": "Demo Inc.", "address": "1 Example Street, Springfield"},
+        },
+    )
+    for starter in STARTERS:
+        create_template(
+            org,
+            {
+                "name": starter.name,
+                "subject": starter.subject,
+                "preheader": starter.preheader,
+                "html": starter.html,
+                "purpose": starter.purpose,
+                "category": starter.category,
+            },
+            saved_by="make run (demo)",
         )
