@@ -9,7 +9,7 @@ from apps.accounts.models import Organization
 from apps.assets import storage
 
 from .fonts import font_stack
-from .models import COLOR_NAMES, FOOTER_FIELDS, SENDER_FIELDS, BrandKit
+from .models import COLOR_NAMES, FOOTER_FIELDS, SENDER_FIELDS, BrandKit, LogoRole
 
 # Neutral colors for whatever the kit leaves unset, so a template's CSS never gets an empty value.
 DEFAULT_COLORS = {
@@ -24,7 +24,9 @@ DEFAULT_COLORS = {
 def brand_context(kit: BrandKit) -> dict[str, Any]:
     """The kit as `brand`: colors, logos (by role, plus `logo`: the primary one or the first),
     fonts with their CSS stacks, footer, sender and socialLinks."""
-    logos: dict[str, dict[str, Any]] = {}
+    # Every role is present (None when unset): with strict variables `{% if brand.logos.dark %}`
+    # must work on a kit without one.
+    logos: dict[str, dict[str, Any] | None] = dict.fromkeys(LogoRole.values)
     saved_logos = [] if kit._state.adding else kit.logos.select_related("asset")
     for logo in saved_logos:
         asset = logo.asset
@@ -39,7 +41,7 @@ def brand_context(kit: BrandKit) -> dict[str, Any]:
         "name": kit.name,
         "websiteUrl": kit.website_url or None,
         "colors": {name: kit.colors.get(name, DEFAULT_COLORS[name]) for name in COLOR_NAMES},
-        "logo": logos.get("primary") or next(iter(logos.values()), None),
+        "logo": logos["primary"] or next((logo for logo in logos.values() if logo), None),
         "logos": logos,
         "fonts": {
             "heading": heading,

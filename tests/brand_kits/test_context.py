@@ -54,5 +54,5 @@ class BrandContextTests(PersonaTestCase):
     def test_a_kit_without_logos_has_no_logo(self) -> None:
         brand = brand_context(create_brand_kit(self.acme, {"name": "Plain"}))
         self.assertIsNone(brand["logo"])
-        self.assertEqual(brand["logos"], {})
+        self.assertEqual(brand["logos"], {"primary": None, "icon": None, "dark": None})
         self.assertIsNone(brand["websiteUrl"])

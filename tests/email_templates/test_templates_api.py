@@ -296,6 +296,17 @@ class TemplateRenderTests(TemplatesApiTestCase):
         body = self.render(template["id"], {"data": {"orderNumber": 1}}).json()
         self.assertIn("color: #6f4e37", body["html"])
 
+    def test_a_template_can_ask_for_any_logo_role_of_a_kit_without_logos(self) -> None:
+        html = (
+            "<html><body>{% if brand.logos.dark %}<img src='{{ brand.logos.dark.url }}'>"
+            "{% else %}no dark logo{% endif %}{% if brand.logo %}logo{% endif %}</body></html>"
+        )
+        self.api("POST", "/brand-kit", body={"name": "Acme"})
+        template = self.create(html=html)
+        response = self.render(template["id"], {})
+        self.assertEqual(response.status_code, 200, response.content)
+        self.assertIn("no dark logo", response.json()["html"])
+
     def test_missing_merge_data_names_the_path(self) -> None:
         template = self.create()
         error = self.assertEnvelope(
