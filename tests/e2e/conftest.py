@@ -14,6 +14,11 @@ import pytest
 from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from apps.accounts import permissions
+from apps.accounts.models import Organization, User
+from tests.e2e import PASSWORD
+from tests.factories import make_membership, make_org, make_user
+
 CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
 # The test machines have no internet: without these flags Chromium keeps dialling Google's
 # services and floods the logs with refused connections.
@@ -34,6 +39,19 @@ expect.set_options(timeout=TIMEOUT_MS)
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 LogIn = Callable[[str, str], None]
+
+
+@pytest.fixture
+def acme(transactional_db: None) -> Organization:
+    return make_org("Acme", slug="acme")
+
+
+@pytest.fixture
+def alice(acme: Organization) -> User:
+    """Acme's owner, who signs in with PASSWORD."""
+    alice = make_user("alice@example.com", PASSWORD)
+    make_membership(alice, acme, permissions.OWNER)
+    return alice
 
 
 @pytest.fixture(scope="session")

@@ -8,26 +8,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from apps.accounts import permissions
 from apps.accounts.models import ApiKey, Organization, User
-from tests.factories import make_membership, make_org, make_user
+from tests.e2e import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 LogIn = Callable[[str, str], None]
-
-
-@pytest.fixture
-def acme(transactional_db: None) -> Organization:
-    return make_org("Acme", slug="acme")
-
-
-@pytest.fixture
-def alice(acme: Organization) -> User:
-    alice = make_user("alice@example.com", PASSWORD)
-    make_membership(alice, acme, permissions.OWNER)
-    return alice
 
 
 def test_it_mints_a_key_shown_once_that_works_until_it_is_revoked(

@@ -11,15 +11,13 @@ from playwright.sync_api import Page, Route, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from apps.accounts import permissions
 from apps.accounts.models import Organization, User
 from apps.assets.models import Asset, AssetStatus
 from tests.assets.images import TEXT_FILE, image_bytes
-from tests.factories import make_membership, make_org, make_user
+from tests.e2e import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 LogIn = Callable[[str, str], None]
 THUMBNAIL_LOADED = "id => { const img = document.querySelector(`[id='${id}'] img`);"
 THUMBNAIL_LOADED += " return !!img && img.complete && img.naturalWidth > 0; }"
@@ -34,18 +32,6 @@ def local_media(settings: Settings, live_server: LiveServer, tmp_path: Path) -> 
     local = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     settings.STORAGES = {**settings.STORAGES, "default": local}
     return tmp_path
-
-
-@pytest.fixture
-def acme(transactional_db: None) -> Organization:
-    return make_org("Acme", slug="acme")
-
-
-@pytest.fixture
-def alice(acme: Organization) -> User:
-    alice = make_user("alice@example.com", PASSWORD)
-    make_membership(alice, acme, permissions.OWNER)
-    return alice
 
 
 def wait_for(page: Page, condition: Callable[[], bool]) -> None:

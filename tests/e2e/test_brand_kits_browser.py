@@ -13,18 +13,16 @@ from playwright.sync_api import Locator, Page, expect
 from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
-from apps.accounts import permissions
 from apps.accounts.models import Organization, User
 from apps.brand_kits import extraction as extraction_job
 from apps.brand_kits.models import BrandExtraction, BrandKit
 from tests.assets.images import image_bytes
 from tests.brand_kits.site_server import serve_sites
-from tests.factories import make_membership, make_org, make_user
+from tests.e2e import PASSWORD
 from tests.tasks import drain_tasks
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 LogIn = Callable[[str, str], None]
 
 
@@ -44,18 +42,6 @@ def local_media(settings: Settings, live_server: LiveServer, tmp_path: Path) -> 
     # The fixture sites listen on the loopback address, which the SSRF guard refuses otherwise.
     settings.SEGMENTFLOW_FETCH_ALLOW = ["127.0.0.1/32"]
     return tmp_path
-
-
-@pytest.fixture
-def acme(transactional_db: None) -> Organization:
-    return make_org("Acme", slug="acme")
-
-
-@pytest.fixture
-def alice(acme: Organization) -> User:
-    alice = make_user("alice@example.com", PASSWORD)
-    make_membership(alice, acme, permissions.OWNER)
-    return alice
 
 
 def assert_image_loaded(page: Page, image: Locator) -> None:

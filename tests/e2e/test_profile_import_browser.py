@@ -10,15 +10,13 @@ import pytest
 from django.test import override_settings
 from playwright.sync_api import Page, expect
 
-from apps.accounts import permissions
 from apps.accounts.models import Organization, User
 from apps.profiles.models import Profile
-from tests.factories import make_membership, make_org, make_user
+from tests.e2e import PASSWORD
 from tests.tasks import drain_tasks
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 LogIn = Callable[[str, str], None]
 
 
@@ -30,18 +28,6 @@ def in_memory_storage() -> Iterator[None]:
     }
     with override_settings(STORAGES=storages):
         yield
-
-
-@pytest.fixture
-def acme(transactional_db: None) -> Organization:
-    return make_org("Acme", slug="acme")
-
-
-@pytest.fixture
-def alice(acme: Organization) -> User:
-    alice = make_user("alice@example.com", PASSWORD)
-    make_membership(alice, acme, permissions.OWNER)
-    return alice
 
 
 def people_csv() -> bytes:

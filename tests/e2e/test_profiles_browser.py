@@ -11,32 +11,18 @@ import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from apps.accounts import permissions
 from apps.accounts.models import Organization, User
 from apps.profiles.models import Profile, SubscriptionSource, SubscriptionStatus
 from apps.profiles.unsubscribe import unsubscribe_url
+from tests.e2e import PASSWORD
 from tests.e2e.conftest import TIMEOUT_MS
-from tests.factories import make_membership, make_org, make_user
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 LogIn = Callable[[str, str], None]
 # Survives only while htmx swaps parts of the page instead of the browser loading a new one.
 MARK_THE_PAGE = "window.stillTheSamePage = true"
 PAGE_IS_THE_SAME = "window.stillTheSamePage === true"
-
-
-@pytest.fixture
-def acme(transactional_db: None) -> Organization:
-    return make_org("Acme", slug="acme")
-
-
-@pytest.fixture
-def alice(acme: Organization) -> User:
-    alice = make_user("alice@example.com", PASSWORD)
-    make_membership(alice, acme, permissions.OWNER)
-    return alice
 
 
 @pytest.fixture

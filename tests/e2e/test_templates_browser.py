@@ -9,14 +9,12 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Dialog, Page, expect
 
-from apps.accounts import permissions
 from apps.accounts.models import Organization, User
 from apps.email_templates.models import Template
-from tests.factories import make_membership, make_org, make_user
+from tests.e2e import PASSWORD
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "correct horse battery"
 LogIn = Callable[[str, str], None]
 HOSTILE = (
     "<html><body><h1 id='marker'>Hostile</h1>"
@@ -24,18 +22,6 @@ HOSTILE = (
     "<img src=x onerror=\"window.parent.document.body.innerHTML='pwned'; alert('onerror ran')\">"
     "</body></html>"
 )
-
-
-@pytest.fixture
-def acme(transactional_db: None) -> Organization:
-    return make_org("Acme", slug="acme")
-
-
-@pytest.fixture
-def alice(acme: Organization) -> User:
-    alice = make_user("alice@example.com", PASSWORD)
-    make_membership(alice, acme, permissions.OWNER)
-    return alice
 
 
 def test_a_marketer_edits_a_starter_with_a_live_sandboxed_preview(
