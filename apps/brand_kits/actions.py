@@ -203,8 +203,9 @@ def create_brand_kit(organization: Organization, data: dict[str, Any]) -> BrandK
     """A new kit from the API shape; the Organization's first kit is its default."""
     kit = BrandKit(organization=organization, name=clean_name(data.get("name")))
     _apply(kit, {key: value for key, value in data.items() if key not in ("name", "isDefault")})
-    logos = _clean_logos(organization, data.get("logos"))
+    # The Organization before the logos' Assets, in the same order as update_brand_kit.
     _lock_org(organization)
+    logos = _clean_logos(organization, data.get("logos"))
     is_first = not BrandKit.objects.for_org(organization).exists()
     if is_first or data.get("isDefault") is True:
         _make_default(kit)
@@ -306,6 +307,8 @@ def apply_extraction(extraction: BrandExtraction, parts: Collection[str] | None 
     if locked.status != ExtractionStatus.SUCCEEDED or not locked.result:
         raise ActionError("invalid_state", None, "Only a finished import can be applied.")
     chosen = set(EXTRACTION_PARTS if parts is None else parts)
+    if not chosen:
+        raise _invalid("parts", "Select at least one part to apply.")
     if unknown := chosen - set(EXTRACTION_PARTS):
         raise _invalid("parts", f"unknown parts: {', '.join(sorted(unknown))}")
     result = locked.result

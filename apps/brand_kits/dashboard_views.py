@@ -26,6 +26,7 @@ from apps.assets.models import Asset
 from segmentflow.errors import ActionError
 
 from . import actions, review
+from .extraction import expire_if_stale
 from .forms import (
     COMMON_FONTS,
     LOGO_ROLES,
@@ -47,7 +48,7 @@ def get_kit_or_404(membership: Membership, kit_id: str) -> BrandKit:
 
 
 def get_extraction_or_404(kit: BrandKit, extraction_id: str) -> BrandExtraction:
-    return get_object_or_404(kit.extractions.all(), pk=extraction_id)
+    return expire_if_stale(get_object_or_404(kit.extractions.all(), pk=extraction_id))
 
 
 @require_GET
@@ -242,12 +243,7 @@ def import_apply(request: AuthedRequest, kit_id: str, extraction_id: str) -> Htt
     membership = require_membership(request, WRITE)
     kit = get_kit_or_404(membership, kit_id)
     extraction = get_extraction_or_404(kit, extraction_id)
-    parts = [part for part in request.POST.getlist("parts") if part in actions.EXTRACTION_PARTS]
-    if not parts:
-        messages.error(request, "Select at least one part to apply.")
-        return redirect_after_write(
-            request, reverse("brand_kits:import_detail", args=[kit.pk, extraction.pk])
-        )
+    parts = request.POST.getlist("parts")
     try:
         kit = actions.apply_extraction(extraction, parts)
     except ActionError as exc:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.models import Organization
 from apps.assets.models import Asset, AssetStatus
@@ -427,6 +429,18 @@ class ImportTests(BrandKitDashboardTestCase):
         self.assertContains(page, "Waiting for a worker to start it.")
         self.assertContains(page, 'hx-trigger="every 500ms"')
 
+    def test_an_import_whose_worker_died_stops_polling_as_failed(self) -> None:
+        silent_since = timezone.now() - timedelta(minutes=10)
+        extraction = self.extraction(
+            status=ExtractionStatus.RUNNING, progress=40, step="Reading the page"
+        )
+        BrandExtraction.objects.filter(pk=extraction.pk).update(updated_at=silent_since)
+        response = self.client.get(self.detail_url(extraction), headers=HTMX)
+        self.assertContains(response, "interrupted")
+        self.assertNotContains(response, 'hx-trigger="every 500ms"')
+        extraction.refresh_from_db()
+        self.assertEqual(extraction.status, ExtractionStatus.FAILED)
+
     def test_the_progress_fragment_polls_until_the_import_ends(self) -> None:
         extraction = self.extraction(
             status=ExtractionStatus.RUNNING, progress=40, step="Reading the page"
@@ -507,7 +521,11 @@ class ImportTests(BrandKitDashboardTestCase):
         logo = make_ready_asset(self.acme)
         extraction = self.succeeded(logo)
         url = reverse("brand_kits:import_apply", args=[self.kit.pk, extraction.pk])
-        response = self.client.post(url, {"parts": ["colors.primary", "logos", "bogus"]})
+        tampered = self.client.post(url, {"parts": ["colors.primary", "logos", "bogus"]})
+        self.assertRedirects(tampered, self.detail_url(extraction), fetch_redirect_response=False)
+        self.assertContains(self.client.get(self.detail_url(extraction)), "unknown parts: bogus")
+        self.assertEqual(BrandKit.objects.get(pk=self.kit.pk).colors["primary"], "#000000")
+        response = self.client.post(url, {"parts": ["colors.primary", "logos"]})
         self.assertRedirects(response, self.edit_url(self.kit), fetch_redirect_response=False)
         kit = BrandKit.objects.get(pk=self.kit.pk)
         self.assertEqual(kit.colors, {"primary": "#6f4e37", "background": "#ffffff"})

@@ -3,8 +3,11 @@ applying a proposal (all or part of it) to a kit."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from apps.brand_kits import actions
@@ -186,6 +189,23 @@ class GetExtractionTests(ExtractionApiTestCase):
         self.assertEqual(body["error"], "The site could not be read: timed out.")
         self.assertIsNone(body["result"])
 
+    def test_a_running_extraction_whose_worker_died_is_reported_failed(self) -> None:
+        kit = BrandKit.objects.get(pk=self.kit["id"])
+        fresh, stale = (
+            BrandExtraction.objects.create(
+                organization=self.acme, brand_kit=kit, url="https://a.example/", status="running"
+            )
+            for _ in range(2)
+        )
+        silent = timezone.now() - timedelta(seconds=settings.SEGMENTFLOW_EXTRACTION_BUDGET + 121)
+        BrandExtraction.objects.filter(pk=stale.pk).update(updated_at=silent)
+        body = self.api("GET", f"/brand-kit/extractions/{stale.pk}").json()
+        self.assertEqual(body["status"], "failed")
+        self.assertIn("interrupted", body["error"])
+        self.assertEqual(
+            self.api("GET", f"/brand-kit/extractions/{fresh.pk}").json()["status"], "running"
+        )
+
     def test_scopes_and_organizations(self) -> None:
         extraction = self.succeeded({})
         path = f"/brand-kit/extractions/{extraction.pk}"
@@ -261,6 +281,11 @@ class ApplyExtractionTests(ExtractionApiTestCase):
         with self.assertRaises(ActionError) as caught:
             actions.apply_extraction(self.extraction, {"colours"})
         self.assertEqual(caught.exception.field, "parts")
+        with self.assertRaises(ActionError) as caught:
+            actions.apply_extraction(self.extraction, [])
+        self.assertEqual(caught.exception.field, "parts")
+        self.extraction.refresh_from_db()
+        self.assertIsNone(self.extraction.applied_at)
         self.extraction.status = ExtractionStatus.RUNNING
         self.extraction.save()
         with self.assertRaises(ActionError) as caught:
