@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import actions
-from .dashboard import AuthedRequest, require_membership
+from .dashboard import AuthedRequest, require_membership, wants_fragment
 from .forms import ApiKeyForm
 from .middleware import SESSION_KEY
 from .models import ApiKey, Membership
@@ -66,7 +66,7 @@ def api_key_create(request: AuthedRequest) -> HttpResponse:
             messages.success(request, f"API key “{api_key.name}” created.")
             # The secret is rendered once, in this response, and never stored.
             context = {"api_key": api_key, "raw_key": raw_key}
-            if request.htmx and not request.htmx.boosted:
+            if wants_fragment(request):
                 # The created key replaces the whole page body, heading included.
                 response = render(request, "accounts/api_key_created.html#created", context)
                 response["HX-Retarget"] = "#content"
@@ -75,7 +75,7 @@ def api_key_create(request: AuthedRequest) -> HttpResponse:
             return render(request, "accounts/api_key_created.html", context)
     status = 422 if request.method == "POST" else 200
     template = "accounts/api_key_form.html"
-    if request.htmx and not request.htmx.boosted:
+    if wants_fragment(request):
         template += "#key-form"
     return render(request, template, {"form": form, "active_tab": "api_keys"}, status=status)
 

@@ -158,6 +158,11 @@ def _content(template: Template) -> dict[str, Any]:
     }
 
 
+def _api_content(source: Template | TemplateVersion) -> dict[str, Any]:
+    """The content fields of a template or a version, as create/update take them."""
+    return {name: getattr(source, name) for name in CONTENT_FIELDS}
+
+
 def _record_version(template: Template, saved_by: str) -> TemplateVersion:
     return TemplateVersion.objects.create(
         template=template,
@@ -206,14 +211,7 @@ def restore_version(template: Template, version: int, *, saved_by: str) -> Templ
         organization=template.organization, pk=old.brand_kit_ref
     ).exists()
     changes = {
-        "name": old.name,
-        "subject": old.subject,
-        "preheader": old.preheader,
-        "html": old.html,
-        "text": old.text,
-        "purpose": old.purpose,
-        "category": old.category,
-        "tags": old.tags,
+        **_api_content(old),
         "brandKitId": old.brand_kit_ref if kit_exists else None,
     }
     return update_template(template, changes, saved_by=saved_by)
@@ -223,14 +221,8 @@ def restore_version(template: Template, version: int, *, saved_by: str) -> Templ
 def duplicate_template(template: Template, *, saved_by: str) -> Template:
     """A new active template with the same content, named "Copy of …"."""
     data = {
+        **_api_content(template),
         "name": f"Copy of {template.name}"[:MAX_NAME],
-        "subject": template.subject,
-        "preheader": template.preheader,
-        "html": template.html,
-        "text": template.text,
-        "purpose": template.purpose,
-        "category": template.category,
-        "tags": template.tags,
         "brandKitId": template.brand_kit_id,
     }
     return create_template(template.organization, data, saved_by=saved_by)

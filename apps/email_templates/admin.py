@@ -19,8 +19,16 @@ class TemplateVersionInline(admin.TabularInline):
 
 @admin.register(Template)
 class TemplateAdmin(admin.ModelAdmin):
+    """Read-only: content changes go through the dashboard or the API, which check the Liquid
+    and record a version."""
+
     list_display = ("name", "organization", "purpose", "status", "version", "updated_at")
     list_filter = ("purpose", "status")
     search_fields = ("id", "name", "subject")
-    readonly_fields = ("id", "merge_fields", "version", "created_at", "updated_at")
     inlines = [TemplateVersionInline]
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_add_permission(self, request: object) -> bool:
+        return False

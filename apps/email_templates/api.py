@@ -30,7 +30,8 @@ router = ApiRouter(tags=["templates"])
 
 
 def get_template_or_404(organization: Organization, template_id: str) -> Template:
-    template = Template.objects.for_org(organization).filter(pk=template_id).first()
+    templates = Template.objects.for_org(organization).select_related("organization", "brand_kit")
+    template = templates.filter(pk=template_id).first()
     if template is None:
         raise not_found("Template")
     return template

@@ -108,7 +108,8 @@ def template_list(request: AuthedRequest) -> HttpResponse:
     )
     after = request.GET.get("after", "")
     try:
-        page = paginate(templates.filter(status=status), PageQuery(limit=PAGE_SIZE, after=after))
+        listed = templates.filter(status=status).defer("html", "text", "preheader")
+        page = paginate(listed, PageQuery(limit=PAGE_SIZE, after=after))
     except ApiError as exc:
         raise BadRequest("malformed cursor") from exc
     context = {
@@ -145,17 +146,6 @@ def _blank_data(name: str, purpose: str) -> dict[str, Any]:
     return {"name": name, "subject": name, "html": html, "purpose": purpose}
 
 
-def _starter_data(starter: Starter) -> dict[str, Any]:
-    return {
-        "name": starter.name,
-        "subject": starter.subject,
-        "preheader": starter.preheader,
-        "html": starter.html,
-        "purpose": starter.purpose,
-        "category": starter.category,
-    }
-
-
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_new(request: AuthedRequest) -> HttpResponse:
@@ -170,7 +160,7 @@ def template_new(request: AuthedRequest) -> HttpResponse:
         starter = STARTERS_BY_KEY.get(key)
         if key and starter is None:
             raise BadRequest("unknown starter")
-        data = _starter_data(starter) if starter else _blank_data(name, purpose)
+        data = starter.template_data() if starter else _blank_data(name, purpose)
         try:
             template = actions.create_template(
                 organization, data, saved_by=acting_user(request).email
@@ -288,7 +278,7 @@ def _editor_context(
         "kits": BrandKit.objects.for_org(organization).order_by("-is_default", "name", "pk"),
         "purposes": Purpose.choices,
         "preview": build_preview(organization, form),
-        "versions": template.versions.all()[:5],
+        "versions": template.versions.defer("html", "text", "preheader")[:5],
         "send_test_help": SEND_TEST_HELP,
     }
 
@@ -395,7 +385,7 @@ def version_list(request: AuthedRequest, template_id: str) -> HttpResponse:
     template = get_template_or_404(membership, template_id)
     context = {
         "template": template,
-        "versions": template.versions.all(),
+        "versions": template.versions.defer("html", "text", "preheader"),
         "can_write": has_scope(membership, WRITE),
     }
     return render(request, "email_templates/versions.html", context)

@@ -29,9 +29,6 @@ class TemplateQuerySet(models.QuerySet["Template"]):
     def for_org(self, organization: Organization) -> TemplateQuerySet:
         return self.filter(organization=organization)
 
-    def active(self) -> TemplateQuerySet:
-        return self.filter(status=TemplateStatus.ACTIVE)
-
 
 class Template(models.Model):
     id = models.CharField(

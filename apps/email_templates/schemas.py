@@ -8,8 +8,6 @@ from pydantic import field_validator
 from segmentflow.pagination import PageQuery
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
-from .models import Template
-
 Purpose = Literal["transactional", "marketing"]
 Status = Literal["active", "archived"]
 # The API's 1 MiB body limit bounds every source; the renderer refuses one over 512 KiB.
@@ -73,10 +71,6 @@ class TemplateOut(OutSchema):
     version: int
     created_at: Timestamp
     updated_at: Timestamp
-
-    @staticmethod
-    def resolve_brand_kit_id(obj: Template) -> str | None:
-        return obj.brand_kit_id
 
 
 class TemplateList(OutSchema):

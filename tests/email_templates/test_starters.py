@@ -64,7 +64,7 @@ def body_of(html: str) -> str:
 
 def test_there_are_four_starters_with_unique_keys() -> None:
     assert [s.key for s in STARTERS] == ["welcome", "receipt", "password_reset", "newsletter"]
-    assert set(STARTERS_BY_KEY) == {s.key for s in STARTERS}
+    assert len(STARTERS_BY_KEY) == len(STARTERS)
 
 
 def test_only_the_newsletter_is_marketing() -> None:

@@ -23,6 +23,17 @@ class Starter:
     html: str
     sample_data: dict[str, Any] = field(default_factory=dict)
 
+    def template_data(self) -> dict[str, Any]:
+        """What `actions.create_template` takes to create a Template from this starter."""
+        return {
+            "name": self.name,
+            "subject": self.subject,
+            "preheader": self.preheader,
+            "html": self.html,
+            "purpose": self.purpose,
+            "category": self.category,
+        }
+
 
 def _read(filename: str) -> str:
     return (_HERE / filename).read_text(encoding="utf-8")

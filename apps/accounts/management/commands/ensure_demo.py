@@ -66,15 +66,4 @@ def _add_demo_content(org: Organization) -> None:
         },
     )
     for starter in STARTERS:
-        create_template(
-            org,
-            {
-                "name": starter.name,
-                "subject": starter.subject,
-                "preheader": starter.preheader,
-                "html": starter.html,
-                "purpose": starter.purpose,
-                "category": starter.category,
-            },
-            saved_by="make run (demo)",
-        )
+        create_template(org, starter.template_data(), saved_by="make run (demo)")
