@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Organization, User
@@ -30,7 +30,15 @@ from .models import (
 LOCALE_RE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 # Fields a caller may set, in the model's names.
 PROFILE_FIELDS = ("email", "external_id", "first_name", "last_name", "locale", "timezone")
-MAX_LENGTHS = {"external_id": 255, "first_name": 200, "last_name": 200}
+# The API's name of each field, which errors report.
+API_NAMES = {
+    "email": "email",
+    "external_id": "externalId",
+    "first_name": "firstName",
+    "last_name": "lastName",
+    "locale": "locale",
+    "timezone": "timezone",
+}
 
 
 @functools.cache
@@ -38,10 +46,20 @@ def _time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+def _check_length(name: str, value: str) -> None:
+    """Refuse a value longer than its column: the CSV import writes rows without the API's
+    schema, and PostgreSQL would fail the whole batch on it."""
+    field = Profile._meta.get_field(name)
+    max_length = field.max_length if isinstance(field, models.CharField) else None
+    if max_length is not None and len(value) > max_length:
+        raise ActionError("validation_failed", API_NAMES[name], f"at most {max_length} characters")
+
+
 def clean_email(email: Any) -> str:
     if not isinstance(email, str) or not email.strip():
         raise ActionError("validation_failed", "email", "field required")
     email = normalize_email(email)
+    _check_length("email", email)
     try:
         validate_email(email)
     except DjangoValidationError as exc:
@@ -65,33 +83,20 @@ def clean_attributes(attributes: Any) -> dict[str, Any]:
 def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in values.items():
+        if name not in PROFILE_FIELDS:
+            raise ValueError(f"unknown Profile field {name}")
         if name == "email":
             cleaned[name] = clean_email(value)
-        elif name == "external_id":
-            value = (value or "").strip()
-            if len(value) > MAX_LENGTHS[name]:
-                raise ActionError("validation_failed", "externalId", "at most 255 characters")
-            cleaned[name] = value
-        elif name == "locale":
-            value = (value or "").strip()
-            if value and not LOCALE_RE.match(value):
-                raise ActionError("validation_failed", "locale", "not a locale such as en or pt-BR")
-            cleaned[name] = value
-        elif name == "timezone":
-            value = (value or "").strip()
-            if value and value not in _time_zones():
-                raise ActionError(
-                    "validation_failed", "timezone", "not an IANA time zone such as Europe/Paris"
-                )
-            cleaned[name] = value
-        elif name in ("first_name", "last_name"):
-            value = (value or "").strip()
-            if len(value) > MAX_LENGTHS[name]:
-                camel = "firstName" if name == "first_name" else "lastName"
-                raise ActionError("validation_failed", camel, "at most 200 characters")
-            cleaned[name] = value
-        else:
-            raise ValueError(f"unknown Profile field {name}")
+            continue
+        value = (value or "").strip()
+        _check_length(name, value)
+        if name == "locale" and value and not LOCALE_RE.match(value):
+            raise ActionError("validation_failed", "locale", "not a locale such as en or pt-BR")
+        if name == "timezone" and value and value not in _time_zones():
+            raise ActionError(
+                "validation_failed", "timezone", "not an IANA time zone such as Europe/Paris"
+            )
+        cleaned[name] = value
     return cleaned
 
 
@@ -171,23 +176,24 @@ def merge_attributes(current: dict[str, Any], patch: dict[str, Any]) -> dict[str
 def update_profile(
     profile: Profile, *, attributes: dict[str, Any] | None = None, **fields: Any
 ) -> Profile:
-    """Change the given fields; `attributes` is merged in (a None value deletes its key)."""
+    """Change the given fields; `attributes` is merged in (a None value deletes its key).
+
+    The change is applied to the row as stored, under a lock, and only the given columns are
+    written: `profile` may have been read before a concurrent unsubscribe, suppression or patch
+    of other attribute keys, and saving it whole would undo them.
+    """
     values = clean_fields(fields)
+    if attributes is not None and not isinstance(attributes, dict):
+        raise ActionError("validation_failed", "attributes", "must be a JSON object")
+    locked = Profile.objects.select_for_update().get(pk=profile.pk)
     if attributes is not None:
-        if not isinstance(attributes, dict):
-            raise ActionError("validation_failed", "attributes", "must be a JSON object")
-        # Merge into the stored attributes under a row lock, so two concurrent patches of
-        # different keys both survive.
-        current = Profile.objects.select_for_update().values_list("attributes", flat=True)
-        profile.attributes = clean_attributes(
-            merge_attributes(current.get(pk=profile.pk), attributes)
-        )
+        values["attributes"] = clean_attributes(merge_attributes(locked.attributes, attributes))
     _check_unique(profile.organization, values, exclude=profile.pk)
     for name, value in values.items():
-        setattr(profile, name, value)
-    profile.updated_at = timezone.now()
-    _save_unique(profile)
-    return profile
+        setattr(locked, name, value)
+    locked.updated_at = timezone.now()
+    _save_unique(locked, update_fields=[*values, "updated_at"])
+    return locked
 
 
 @transaction.atomic
@@ -242,12 +248,9 @@ def suppress_profile(profile: Profile, reason: str, changed_by: User | None = No
 
 
 @transaction.atomic
-def unsuppress_profile(profile: Profile, changed_by: User | None = None) -> Profile:
-    """Allow email to the Profile again; its marketing subscription is left as it is.
-
-    `changed_by` is accepted for symmetry with suppress_profile; no suppression history is
-    recorded yet.
-    """
+def unsuppress_profile(profile: Profile) -> Profile:
+    """Allow email to the Profile again; its marketing subscription is left as it is. Unlike a
+    subscription change, a suppression change is not recorded, so there is no "by whom" to keep."""
     locked = Profile.objects.select_for_update().get(pk=profile.pk)
     if not locked.suppressed_reason:
         return locked

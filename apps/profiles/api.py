@@ -14,7 +14,7 @@ from segmentflow.errors import not_found
 from segmentflow.pagination import paginate
 
 from . import actions
-from .models import Profile, SubscriptionSource, normalize_email
+from .models import Profile, SubscriptionSource
 from .schemas import (
     ProfileCreateIn,
     ProfileList,
@@ -40,7 +40,7 @@ def profiles_list(request: HttpRequest, query: Query[ProfileListQuery]) -> dict[
     """List Profiles, newest first, filtered by exact email, externalId, status or update time."""
     profiles = Profile.objects.for_org(_org(request))
     if query.email is not None:
-        profiles = profiles.filter(email=normalize_email(query.email))
+        profiles = profiles.with_email(query.email)
     if query.external_id is not None:
         profiles = profiles.filter(external_id=query.external_id)
     if query.subscription_status is not None:

@@ -16,11 +16,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from apps.accounts.dashboard import (
     AuthedRequest,
+    acting_user,
     redirect_after_write,
     require_membership,
     wants_fragment,
 )
-from apps.accounts.models import Membership, User
+from apps.accounts.models import Membership
 from segmentflow.errors import ActionError
 
 from . import imports
@@ -49,10 +50,9 @@ def import_start(request: AuthedRequest) -> HttpResponse:
         request.FILES if request.method == "POST" else None,
     )
     if request.method == "POST" and form.is_valid():
-        user = request.user if isinstance(request.user, User) else None
         try:
             profile_import = imports.start_import(
-                membership.organization, form.cleaned_data["file"], created_by=user
+                membership.organization, form.cleaned_data["file"], created_by=acting_user(request)
             )
         except ActionError as exc:
             form.add_error("file", exc.message)

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -54,14 +54,6 @@ HISTORY_SIZE = 50
 
 def get_profile_or_404(membership: Membership, profile_id: str) -> Profile:
     return get_object_or_404(Profile.objects.for_org(membership.organization), pk=profile_id)
-
-
-def _import_url() -> str | None:
-    """The CSV import's first page, once that feature is installed."""
-    try:
-        return reverse("profiles:import_start")
-    except NoReverseMatch:
-        return None
 
 
 def _page(profiles: ProfileQuerySet, after: str) -> dict[str, Any]:
@@ -111,7 +103,6 @@ def profile_list(request: AuthedRequest) -> HttpResponse:
         "count_cap": COUNT_CAP,
         "page_size": PAGE_SIZE,
         "can_write": has_scope(membership, WRITE),
-        "import_url": _import_url(),
     }
     template = "profiles/list.html"
     if wants_fragment(request):
@@ -173,9 +164,11 @@ def profile_edit(request: AuthedRequest, profile_id: str) -> HttpResponse:
     membership = require_membership(request, WRITE)
     profile = get_profile_or_404(membership, profile_id)
     form = ProfileForm.for_profile(profile, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and form.update(profile) is not None:
-        messages.success(request, f"Profile {profile.email} saved.")
-        return redirect_after_write(request, reverse("profiles:detail", args=[profile.id]))
+    if request.method == "POST" and form.is_valid():
+        updated = form.update(profile)
+        if updated is not None:
+            messages.success(request, f"Profile {updated.email} saved.")
+            return redirect_after_write(request, reverse("profiles:detail", args=[updated.id]))
     return _render_form(request, form, profile)
 
 
@@ -242,7 +235,7 @@ def profile_suppress(request: AuthedRequest, profile_id: str) -> HttpResponse:
 def profile_unsuppress(request: AuthedRequest, profile_id: str) -> HttpResponse:
     membership = require_membership(request, WRITE)
     profile = get_profile_or_404(membership, profile_id)
-    profile = actions.unsuppress_profile(profile, changed_by=acting_user(request))
+    profile = actions.unsuppress_profile(profile)
     messages.success(request, f"{profile.email} is no longer suppressed.")
     return _render_suppression(request, membership, profile)
 
@@ -284,9 +277,10 @@ def attribute_set(request: AuthedRequest, profile_id: str) -> HttpResponse:
     membership = require_membership(request, WRITE)
     profile = get_profile_or_404(membership, profile_id)
     form = AttributeForm(request.POST, profile=profile)
-    if form.is_valid() and form.save() is not None:
+    updated = form.save() if form.is_valid() else None
+    if updated is not None:
         if wants_fragment(request):
-            return _render_attributes(request, membership, profile)
+            return _render_attributes(request, membership, updated)
         return redirect(reverse("profiles:detail", args=[profile.id]) + "#attributes")
     which = "add_form" if form.cleaned_data.get("adding") else "edit_form"
     return _render_attributes(request, membership, profile, status=422, **{which: form})
@@ -299,7 +293,7 @@ def attribute_delete(request: AuthedRequest, profile_id: str) -> HttpResponse:
     profile = get_profile_or_404(membership, profile_id)
     key = request.POST.get("key", "")
     if key in profile.attributes:
-        actions.update_profile(profile, attributes={key: None})
+        profile = actions.update_profile(profile, attributes={key: None})
     if wants_fragment(request):
         return _render_attributes(request, membership, profile)
     return redirect(reverse("profiles:detail", args=[profile.id]) + "#attributes")

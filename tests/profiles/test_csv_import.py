@@ -444,6 +444,28 @@ class RunTests(ImportTestCase):
         )
         self.assertContains(response, url("import_rejections_csv", profile_import))
 
+    def test_cells_longer_than_their_column_are_rejected_and_the_other_rows_imported(self) -> None:
+        long_email = "a" * 288 + "@example.com"  # 300 characters, otherwise a valid address
+        long_locale = "en" + "-abcdefg" * 4 + "-abcde"  # 40 characters of a valid language tag
+        rows = [
+            ["Email", "First name", "Locale"],
+            ["before@example.com", "Before", "en"],
+            [long_email, "Long", "en"],
+            ["locale@example.com", "Long", long_locale],
+            ["after@example.com", "After", "pt-BR"],
+        ]
+        profile_import = self.imported(csv_bytes(rows))
+        self.assertEqual(profile_import.status, ImportStatus.FINISHED, profile_import.error)
+        self.assertEqual(
+            dict(profile_import.rejections.values_list("row_number", "reason")),
+            {3: "email: at most 254 characters", 4: "locale: at most 35 characters"},
+        )
+        self.assertEqual((profile_import.rows_created, profile_import.rows_rejected), (2, 2))
+        self.assertEqual(
+            set(self.acme_profiles().values_list("email", flat=True)),
+            {"before@example.com", "after@example.com"},
+        )
+
     def test_the_rejected_rows_download_has_the_reasons_and_the_cells_safe_for_excel(self) -> None:
         rows = [HEADER, ["=HYPERLINK(1)", "Eve", "", ""], ["ok@example.com", "Ok", "", ""]]
         rows += [["nope", "Zoë", "Ng", "pro"]]

@@ -5,12 +5,11 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest import mock
 
 from django.db import connection
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from apps.profiles import views
 from apps.profiles.models import (
@@ -26,6 +25,7 @@ from tests.factories import make_profile
 HTMX = {"HX-Request": "true"}
 LIST_URL = "/profiles/"
 CREATE_URL = "/profiles/new/"
+IMPORT_URL = reverse("profiles:import_start")
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -321,33 +321,18 @@ class LoadMoreTests(PersonaTestCase):
 class ListButtonsTests(PersonaTestCase):
     def test_writers_see_add_profile_and_import_csv(self) -> None:
         self.client.force_login(self.bob)
-        with mock.patch.object(views, "_import_url", return_value="/profiles/import/"):
-            response = self.client.get(LIST_URL)
+        response = self.client.get(LIST_URL)
         self.assertContains(
             response, f'<a class="button primary" href="{CREATE_URL}">Add Profile</a>'
         )
-        self.assertContains(response, '<a class="button" href="/profiles/import/">Import CSV</a>')
-
-    def test_the_import_button_waits_for_the_import_page_to_exist(self) -> None:
-        self.client.force_login(self.alice)
-        with mock.patch.object(views, "_import_url", return_value=None):
-            response = self.client.get(LIST_URL)
-        self.assertEqual(response.status_code, 200)
-        self.assertNotContains(response, "Import CSV")
-
-    def test_the_import_url_is_the_import_start_page_or_none(self) -> None:
-        try:
-            expected: str | None = reverse("profiles:import_start")
-        except NoReverseMatch:
-            expected = None
-        self.assertEqual(views._import_url(), expected)
+        self.assertContains(response, f'<a class="button" href="{IMPORT_URL}">Import CSV</a>')
 
     def test_a_viewer_sees_no_write_buttons(self) -> None:
         self.client.force_login(self.viewer)
-        with mock.patch.object(views, "_import_url", return_value="/profiles/import/"):
-            response = self.client.get(LIST_URL)
+        response = self.client.get(LIST_URL)
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, CREATE_URL)
+        self.assertNotContains(response, IMPORT_URL)
         self.assertNotContains(response, "Import CSV")
 
 
