@@ -17,6 +17,7 @@ from .inspection import MAX_BYTES, InvalidImage, inspect_image
 from .models import ACCEPTED_CONTENT_TYPES, Asset, AssetStatus
 from .references import asset_in_use
 
+MAX_ALT_TEXT_LENGTH = 1000
 MAX_TAGS = 20
 MAX_TAG_LENGTH = 50
 UPLOAD_CHUNK_BYTES = 64 * 1024
@@ -34,6 +35,15 @@ def clean_filename(filename: Any) -> str:
     if not name or len(name) > 255 or not name.isprintable():
         raise ActionError("validation_failed", "filename", "1 to 255 printable characters")
     return name
+
+
+def clean_alt_text(alt_text: str | None) -> str:
+    alt_text = (alt_text or "").strip()
+    if len(alt_text) > MAX_ALT_TEXT_LENGTH:
+        raise ActionError(
+            "validation_failed", "altText", f"at most {MAX_ALT_TEXT_LENGTH} characters"
+        )
+    return alt_text
 
 
 def clean_tags(tags: Any) -> list[str]:
@@ -78,7 +88,7 @@ def create_asset(
         filename=clean_filename(filename),
         content_type=content_type,
         size=size,
-        alt_text=(alt_text or "").strip(),
+        alt_text=clean_alt_text(alt_text),
         tags=clean_tags(tags or []),
         created_at=now,
         updated_at=now,
@@ -247,7 +257,7 @@ def update_asset(asset: Asset, **fields: Any) -> Asset:
     if "filename" in fields:
         asset.filename = clean_filename(fields["filename"])
     if "alt_text" in fields:
-        asset.alt_text = (fields["alt_text"] or "").strip()
+        asset.alt_text = clean_alt_text(fields["alt_text"])
     if "tags" in fields:
         asset.tags = clean_tags(fields["tags"] if fields["tags"] is not None else [])
     asset.updated_at = timezone.now()

@@ -27,7 +27,7 @@ from segmentflow.pagination import PageQuery, paginate
 
 from . import actions, storage
 from .inspection import MAX_BYTES
-from .models import Asset, AssetQuerySet
+from .models import Asset
 
 READ = "assets:read"
 WRITE = "assets:write"
@@ -35,27 +35,12 @@ PAGE_SIZE = 24
 MAX_QUERY_LENGTH = 100
 
 
+# The dashboard's names of the fields an ActionError may name.
+FIELD_LABELS = {"altText": "Alt text", "tags": "Tags", "filename": "Filename"}
+
+
 def get_asset_or_404(membership: Membership, asset_id: str) -> Asset:
     return get_object_or_404(Asset.objects.for_org(membership.organization), pk=asset_id)
-
-
-def _matches(asset: Asset, query: str) -> bool:
-    needle = query.casefold()
-    return needle in asset.filename.casefold() or any(
-        needle in tag.casefold() for tag in asset.tags
-    )
-
-
-def _search(assets: AssetQuerySet, query: str) -> AssetQuerySet:
-    """Candidates whose filename or JSON text of tags contains `query`; `_matches` then drops
-    rows that matched only on JSON punctuation. Tags are searched as stored (plain, or with
-    non-ASCII characters escaped, as SQLite keeps them)."""
-    escaped = json.dumps(query)[1:-1]
-    return (
-        assets.filter(filename__icontains=query)
-        | assets.filter(tags__icontains=query)
-        | assets.filter(tags__icontains=escaped)
-    )
 
 
 def _list_url(request: AuthedRequest, after: str | None) -> str:
@@ -78,16 +63,15 @@ def asset_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     assets = Asset.objects.for_org(membership.organization)
     if query:
-        assets = _search(assets, query)
+        assets = assets.search(query)
     after = request.GET.get("after", "")
     try:
         page = paginate(assets, PageQuery(limit=PAGE_SIZE, after=after or None))
     except ApiError as exc:
         raise BadRequest("malformed cursor") from exc
-    rows = [asset for asset in page["data"] if not query or _matches(asset, query)]
     context = {
         "query": query,
-        "assets": rows,
+        "assets": page["data"],
         "next_url": _list_url(request, page["next_cursor"]) if page["has_more"] else None,
         "first_url": _list_url(request, None),
         "is_later_page": bool(after),
@@ -114,6 +98,12 @@ def asset_card(request: AuthedRequest, asset_id: str) -> HttpResponse:
     return render(request, "assets/detail.html", context)
 
 
+def _error_text(exc: ActionError) -> str:
+    """The error's message, led by the name of its field where there is one to show."""
+    label = FIELD_LABELS.get(exc.field or "")
+    return f"{label}: {exc.message}" if label else exc.message
+
+
 def _tags_from_text(text: str) -> list[str]:
     return [tag.strip() for tag in text.split(",") if tag.strip()]
 
@@ -127,8 +117,6 @@ def asset_edit(request: AuthedRequest, asset_id: str) -> HttpResponse:
     alt_text = request.POST.get("alt_text", "")
     tags_text = request.POST.get("tags", "")
     try:
-        if len(alt_text) > 1000:
-            raise ActionError("validation_failed", "alt_text", "at most 1000 characters")
         asset = actions.update_asset(asset, alt_text=alt_text, tags=_tags_from_text(tags_text))
     except ActionError as exc:
         asset.refresh_from_db()
@@ -137,6 +125,7 @@ def asset_edit(request: AuthedRequest, asset_id: str) -> HttpResponse:
             asset,
             editing=True,
             error=exc.message,
+            error_field=exc.field,
             alt_text_value=alt_text,
             tags_value=tags_text,
         )
@@ -190,7 +179,7 @@ def asset_upload_form(request: AuthedRequest) -> HttpResponse:
         actions.receive_upload(asset, upload, upload.size)
         asset = actions.finalize_asset(asset)
     except ActionError as exc:
-        messages.error(request, f"{upload.name} was not uploaded: {exc.message}")
+        messages.error(request, f"{upload.name} was not uploaded: {_error_text(exc)}")
         return redirect(reverse("assets:list"))
     messages.success(request, f"{asset.filename} uploaded.")
     return redirect(reverse("assets:list"))
@@ -230,7 +219,7 @@ def upload_create(request: AuthedRequest) -> HttpResponse:
             filename=filename,
             content_type=str(body.get("contentType") or ""),
             size=size,
-            alt_text=str(body.get("altText") or "")[:1000],
+            alt_text=str(body.get("altText") or ""),
         )
     except ActionError as exc:
         return _action_error(request, exc)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
-from django.db import models
+from django.db import NotSupportedError, models
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models.sql.compiler import SQLCompiler
 from django.utils.timezone import now
 
 from apps.accounts.models import Organization
@@ -20,12 +23,49 @@ class AssetStatus(models.TextChoices):
     FAILED = "failed"
 
 
+class AnyElementIContains(models.Lookup):
+    """A JSON list of strings of which some element contains the text, in any case (ASCII
+    letters only on SQLite, as `icontains` there): `AnyElementIContains(F("tags"), "logo")`.
+    The elements are searched one by one, never the list's JSON text, so its quotes, commas
+    and escapes never match."""
+
+    lookup_name = "any_element_icontains"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> Any:
+        # Only the compiled column goes into the SQL text; the searched text is a parameter.
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        pattern = f"%{connection.ops.prep_for_like_query(self.rhs)}%"
+        if connection.vendor == "sqlite":
+            sql = (
+                f"EXISTS (SELECT 1 FROM json_each({lhs}) AS element"  # noqa: S608 - column only
+                " WHERE element.type = 'text' AND element.value LIKE %s ESCAPE '\\')"
+            )
+            return sql, (*lhs_params, pattern)
+        if connection.vendor == "postgresql":
+            # A value that is not an array (never written by the actions) has no elements.
+            elements = f"CASE WHEN jsonb_typeof({lhs}) = 'array' THEN {lhs} ELSE '[]' END"
+            sql = (
+                f"EXISTS (SELECT 1 FROM jsonb_array_elements_text({elements}) AS element(value)"  # noqa: S608
+                " WHERE UPPER(element.value) LIKE UPPER(%s))"
+            )
+            return sql, (*lhs_params, *lhs_params, pattern)
+        raise NotSupportedError(f"{self.lookup_name} supports SQLite and PostgreSQL only")
+
+
 class AssetQuerySet(models.QuerySet["Asset"]):
     def for_org(self, organization: Organization) -> AssetQuerySet:
         return self.filter(organization=organization)
 
     def ready(self) -> AssetQuerySet:
         return self.filter(status=AssetStatus.READY)
+
+    def search(self, text: str) -> AssetQuerySet:
+        """Assets whose filename or one of whose tags contains `text`, in any case."""
+        return self.filter(
+            models.Q(filename__icontains=text)
+            | models.Q(AnyElementIContains(models.F("tags"), text))
+        )
 
 
 class Asset(models.Model):

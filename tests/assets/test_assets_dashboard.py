@@ -114,6 +114,51 @@ class LibraryTests(DashboardTestCase):
                 names = sorted(asset.filename for asset in response.context["assets"])
                 self.assertEqual(names, expected)
 
+    def test_a_search_pages_through_full_pages_of_matches_in_order(self) -> None:
+        # Interleaved with the matches (by filename or by a tag): assets whose tags hold the
+        # searched text only in their JSON text, where every string is quoted, and assets that
+        # do not match at all.
+        matching = []
+        for n in range(15):
+            matching.append(make_asset(self.acme, filename=f'sleeve "{n:02}".png'))
+            make_asset(self.acme, filename=f"poster{n:02}.png", tags=["cover", "print"])
+            matching.append(make_asset(self.acme, filename=f"record{n:02}.png", tags=['12" LP']))
+            make_asset(self.acme, filename=f"flyer{n:02}.png")
+        expected = list(
+            Asset.objects.filter(pk__in=[asset.pk for asset in matching]).order_by(
+                "-created_at", "-pk"
+            )
+        )
+        self.client.force_login(self.viewer)
+        pages: list[list[Asset]] = []
+        response = self.client.get(reverse("assets:list"), {"q": '"'})
+        while True:
+            pages.append(response.context["assets"])
+            if response.context["next_url"] is None:
+                break
+            response = self.client.get(response.context["next_url"], headers=HTMX)
+        self.assertEqual([len(page) for page in pages], [24, 6])
+        self.assertEqual([asset.pk for page in pages for asset in page], [a.pk for a in expected])
+
+    def test_a_search_by_tag_ignores_case_and_is_not_a_tag_prefix_of_json(self) -> None:
+        make_asset(self.acme, filename="a.png", tags=["Summer Sale"])
+        make_asset(self.acme, filename="b.png", tags=["summer", "sale"])
+        make_asset(self.acme, filename="c.png", tags=['quote "x"'])
+        self.client.force_login(self.viewer)
+        cases = {
+            "SUMMER SALE": ["a.png"],
+            "summer": ["a.png", "b.png"],
+            'summer", "sale': [],
+            "sale%": [],
+            '"x"': ["c.png"],
+            "\\": [],
+        }
+        for query, expected in cases.items():
+            with self.subTest(query=query):
+                response = self.client.get(reverse("assets:list"), {"q": query})
+                names = sorted(asset.filename for asset in response.context["assets"])
+                self.assertEqual(names, expected)
+
     def test_a_search_from_htmx_renders_only_the_results(self) -> None:
         make_asset(self.acme, filename="header.png")
         self.client.force_login(self.viewer)
@@ -227,6 +272,27 @@ class UploadEndpointTests(DashboardTestCase):
         self.assertEqual((asset.status, asset.alt_text), (AssetStatus.READY, "A photo"))
         self.assertEqual(asset.tags, ["hero", "summer"])
 
+    def test_the_plain_form_refuses_an_alt_text_over_1000_characters(self) -> None:
+        self.client.force_login(self.bob)
+        upload = SimpleUploadedFile("photo.png", image_bytes(), content_type="image/png")
+        response = self.client.post(
+            reverse("assets:upload_form"), {"file": upload, "alt_text": "a" * 1001}, follow=True
+        )
+        self.assertContains(
+            response, "photo.png was not uploaded: Alt text: at most 1000 characters"
+        )
+        self.assertFalse(Asset.objects.exists())
+
+    def test_the_upload_endpoint_refuses_an_alt_text_over_1000_characters(self) -> None:
+        self.client.force_login(self.bob)
+        body = {"filename": "logo.png", "contentType": "image/png", "size": 100}
+        response = self.post_json(reverse("assets:upload_create"), body | {"altText": "a" * 1001})
+        self.assertEqual(response.status_code, 422, response.content)
+        error = response.json()["error"]
+        self.assertEqual(error["errorCode"], "validation_failed")
+        self.assertIn({"path": "altText", "message": "at most 1000 characters"}, error["fields"])
+        self.assertFalse(Asset.objects.exists())
+
     def test_the_plain_form_reports_a_bad_file(self) -> None:
         self.client.force_login(self.bob)
         upload = SimpleUploadedFile("notes.png", TEXT_FILE, content_type="image/png")
@@ -264,6 +330,29 @@ class EditAndDeleteTests(DashboardTestCase):
         self.assertContains(response, 'value="Changed"', status_code=422)
         asset.refresh_from_db()
         self.assertEqual(asset.alt_text, "Kept")
+
+    def test_an_alt_text_over_1000_characters_is_shown_by_its_field_with_422(self) -> None:
+        asset = self.ready_asset(alt_text="Kept")
+        self.client.force_login(self.bob)
+        too_long = "a" * 1001
+        for headers in (HTMX, {}):
+            with self.subTest(htmx=bool(headers)):
+                response = self.client.post(
+                    reverse("assets:edit", args=[asset.pk]),
+                    {"alt_text": too_long, "tags": "brand"},
+                    headers=headers,
+                )
+                self.assertContains(
+                    response,
+                    f'<p class="field-error" id="alt-error-{asset.pk}" role="alert">'
+                    "at most 1000 characters</p>",
+                    html=True,
+                    status_code=422,
+                )
+                self.assertContains(response, 'aria-invalid="true"', status_code=422)
+                self.assertContains(response, f'value="{too_long}"', status_code=422)
+        asset.refresh_from_db()
+        self.assertEqual((asset.alt_text, asset.tags), ("Kept", []))
 
     def test_a_plain_post_of_the_edit_form_redirects_to_the_library(self) -> None:
         asset = self.ready_asset()

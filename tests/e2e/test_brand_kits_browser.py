@@ -14,6 +14,7 @@ from pytest_django.fixtures import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from apps.accounts.models import Organization, User
+from apps.assets.models import Asset
 from apps.brand_kits import extraction as extraction_job
 from apps.brand_kits.models import BrandExtraction, BrandKit
 from tests.assets.images import image_bytes
@@ -177,3 +178,31 @@ def test_a_marketer_builds_a_kit_and_imports_it_from_a_website(
     kit.refresh_from_db()
     assert kit.colors["primary"] == proposed["primary"]
     assert kit.fonts["body"] == "Lora"
+
+
+def test_the_logo_upload_still_works_after_an_invalid_save(
+    page: Page, log_in: LogIn, alice: User, acme: Organization, local_media: Path
+) -> None:
+    """An invalid save swaps the kit's form, drop zone included, for the one with the errors:
+    the new drop zone uploads too, and the image is offered in the logo picker."""
+    log_in(alice.email, PASSWORD)
+    page.goto("/brand-kits/new/")
+    page.get_by_role("textbox", name="Name", exact=True).fill("Kettle & Crow")
+    page.get_by_role("button", name="Create Brand Kit").click()
+    expect(page.get_by_role("heading", name="Kettle & Crow", level=1)).to_be_visible()
+
+    page.get_by_label("From email").fill("not an address")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Please correct the errors below; nothing was saved.")).to_be_visible()
+    expect(page.get_by_text("not a valid email address")).to_be_visible()
+
+    page.locator("#kit-logo-file").set_input_files(
+        [{"name": "crow.png", "mimeType": "image/png", "buffer": image_bytes("PNG", (200, 60))}]
+    )
+    expect(page.get_by_role("status").filter(has_text="crow.png was uploaded")).to_be_visible()
+    choice = page.locator("#logo-picker-primary .logo-choice", has_text="crow.png")
+    expect(choice).to_be_visible()
+    assert_image_loaded(page, choice.locator("img"))
+    assert [asset.filename for asset in Asset.objects.filter(organization=acme)] == ["crow.png"]
+    # Enhanced once: one upload, one Asset, and the picker still offers it once.
+    expect(choice).to_have_count(1)
