@@ -51,9 +51,12 @@ def clean_tags(tags: Any) -> list[str]:
         raise ActionError("validation_failed", "tags", "must be a list of strings")
     cleaned: list[str] = []
     for tag in (tag.strip() for tag in tags):
-        if not tag or len(tag) > MAX_TAG_LENGTH:
+        # Printable only: a tag is a label, and PostgreSQL's jsonb cannot even hold a NUL.
+        if not tag or len(tag) > MAX_TAG_LENGTH or not tag.isprintable():
             raise ActionError(
-                "validation_failed", "tags", f"each tag is 1 to {MAX_TAG_LENGTH} characters"
+                "validation_failed",
+                "tags",
+                f"each tag is 1 to {MAX_TAG_LENGTH} printable characters",
             )
         if tag not in cleaned:
             cleaned.append(tag)

@@ -45,11 +45,18 @@ def _invalid(path: str, message: str) -> ActionError:
     return ActionError("validation_failed", path, message)
 
 
+def _refuse_nul(value: str, path: str) -> None:
+    # No text column of PostgreSQL can hold one, and no email needs one.
+    if "\x00" in value:
+        raise _invalid(path, "must not contain NUL characters")
+
+
 def _clean_line(value: Any, path: str, max_length: int, *, required: bool = False) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
         raise _invalid(path, "must be a string")
+    _refuse_nul(value, path)
     text = value.strip()
     if required and not text:
         raise _invalid(path, "field required")
@@ -63,6 +70,7 @@ def _clean_source(value: Any, path: str, *, required: bool = False) -> str:
         value = ""
     if not isinstance(value, str):
         raise _invalid(path, "must be a string")
+    _refuse_nul(value, path)
     if required and not value.strip():
         raise _invalid(path, "field required")
     return value

@@ -67,9 +67,22 @@ def clean_email(email: Any) -> str:
     return email
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
+
+
 def clean_attributes(attributes: Any) -> dict[str, Any]:
     if not isinstance(attributes, dict):
         raise ActionError("validation_failed", "attributes", "must be a JSON object")
+    if _holds_nul(attributes):
+        # PostgreSQL's jsonb cannot hold one.
+        raise ActionError("validation_failed", "attributes", "must not contain NUL characters")
     size = len(json.dumps(attributes, separators=(",", ":"), ensure_ascii=False).encode())
     if size > MAX_ATTRIBUTES_BYTES:
         raise ActionError(
@@ -89,6 +102,10 @@ def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
             cleaned[name] = clean_email(value)
             continue
         value = (value or "").strip()
+        if "\x00" in value:
+            raise ActionError(
+                "validation_failed", API_NAMES[name], "must not contain NUL characters"
+            )
         _check_length(name, value)
         if name == "locale" and value and not LOCALE_RE.match(value):
             raise ActionError("validation_failed", "locale", "not a locale such as en or pt-BR")

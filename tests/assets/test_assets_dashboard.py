@@ -326,7 +326,7 @@ class EditAndDeleteTests(DashboardTestCase):
             {"alt_text": "Changed", "tags": "x" * 51},
             headers=HTMX,
         )
-        self.assertContains(response, "each tag is 1 to 50 characters", status_code=422)
+        self.assertContains(response, "each tag is 1 to 50 printable characters", status_code=422)
         self.assertContains(response, 'value="Changed"', status_code=422)
         asset.refresh_from_db()
         self.assertEqual(asset.alt_text, "Kept")

@@ -156,6 +156,11 @@ class TemplateCreateTests(TemplatesApiTestCase):
             ({**WELCOME, "brandKitId": "bk_nope"}, "brandKitId"),
             ({**WELCOME, "colour": "red"}, "colour"),
             ({**WELCOME, "html": "<p>x</p>" * 70_000}, "html"),  # 560 KiB of source
+            ({**WELCOME, "html": "<p>\x00</p>"}, "html"),
+            ({**WELCOME, "subject": "Hi\x00"}, "subject"),
+            ({**WELCOME, "text": "\x00"}, "text"),
+            ({**WELCOME, "category": "a\x00"}, "category"),
+            ({**WELCOME, "tags": ["a\x00"]}, "tags"),
         ]:
             with self.subTest(path=path):
                 self.refused(self.api("POST", "/templates", body=body), path)

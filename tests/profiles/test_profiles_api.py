@@ -142,6 +142,11 @@ class ProfileCreateTests(PersonaTestCase):
             ({"email": "a@example.com", "attributes": {"blob": "x" * (64 * 1024)}}, "attributes"),
             ({"email": "a@example.com", "timezone": "Mars/Olympus"}, "timezone"),
             ({"email": "a@example.com", "locale": "not a locale"}, "locale"),
+            # NUL characters, which no PostgreSQL text or jsonb column can hold.
+            ({"email": "a@example.com", "firstName": "a\x00"}, "firstName"),
+            ({"email": "a@example.com", "externalId": "x\x00"}, "externalId"),
+            ({"email": "a@example.com", "attributes": {"plan": ["a\x00"]}}, "attributes"),
+            ({"email": "a@example.com", "attributes": {"a\x00": 1}}, "attributes"),
             (
                 {"email": "a@example.com", "subscription": {"status": "maybe"}},
                 "subscription.status",
