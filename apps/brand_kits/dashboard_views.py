@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -169,17 +168,15 @@ def kit_preview(request: AuthedRequest) -> HttpResponse:
 @require_GET
 @login_required
 def logo_options(request: AuthedRequest) -> HttpResponse:
-    """One role's logo picker, e.g. after an upload added an image to the library."""
+    """The logo pickers, e.g. after an upload added an image to the library; the choices
+    made so far (sent along) stay chosen."""
     membership = require_membership(request, WRITE)
-    role = request.GET.get("role", "")
-    if role not in {name for name, _, _ in LOGO_ROLES}:
-        raise BadRequest("unknown logo role")
     form = KitForm.from_post(request.GET)
     context = {
-        "logo": _logo_role(form, role),
+        "logo_roles": [_logo_role(form, role) for role, _, _ in LOGO_ROLES],
         "assets": logo_choices(membership.organization, form.logos),
     }
-    return render(request, "brand_kits/edit.html#logo-picker", context)
+    return render(request, "brand_kits/edit.html#logo-pickers", context)
 
 
 @require_POST

@@ -250,10 +250,14 @@ class EditTests(BrandKitDashboardTestCase):
     def test_the_logo_options_reload_keeps_the_choice(self) -> None:
         old, new = make_ready_asset(self.acme), make_ready_asset(self.acme)
         url = reverse("brand_kits:logo_options")
-        response = self.client.get(url, {"role": "icon", "logos.icon": old.pk}, headers=HTMX)
-        self.assertContains(response, f'value="{old.pk}" checked')
-        self.assertContains(response, f'value="{new.pk}">')
-        self.assertEqual(self.client.get(url, {"role": "banner"}).status_code, 400)
+        response = self.client.get(url, {"logos.icon": old.pk}, headers=HTMX)
+        html = response.content.decode()
+        self.assertTrue(html.lstrip().startswith('<div id="logo-pickers"'))
+        self.assertEqual(html.count('class="form-row logo-picker'), 3)
+        self.assertContains(response, f'name="logos.icon" value="{old.pk}" checked')
+        self.assertContains(response, f'name="logos.icon" value="{new.pk}">')
+        self.assertContains(response, f'name="logos.primary" value="{old.pk}">')
+        self.assertContains(response, 'name="logos.primary" value="" checked')
 
 
 class PreviewTests(BrandKitDashboardTestCase):
