@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -13,6 +12,7 @@ from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 
+from . import values
 from .auth import ApiKeyAuth, require_scope
 from .errors import (
     STATUS_ERROR_CODES,
@@ -21,6 +21,7 @@ from .errors import (
     ErrorEnvelope,
     api_error_response,
     envelope_response,
+    validation_failed,
 )
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import idempotent
@@ -45,20 +46,32 @@ ERROR_DESCRIPTIONS = {
 
 
 class JsonParser(Parser):
-    """Request bodies must be JSON objects sent as application/json."""
+    """Request bodies are standard JSON sent as application/json (segmentflow/values.py).
+
+    A document that is not acceptable JSON is 400 `invalid_request`; one value that breaks
+    the rules (NaN, a lone surrogate, a NUL, a repeated key) is 422 naming that value.
+    """
 
     def parse_body(self, request: HttpRequest) -> Any:
         content_type = request.content_type or ""
         if content_type != "application/json" and not content_type.endswith("+json"):
-            raise ValueError("Content-Type must be application/json")
-        return json.loads(request.body)
+            raise ApiError(
+                400, "invalid_request", "The body must be sent with Content-Type: application/json."
+            )
+        try:
+            return values.loads(request.body)
+        except values.JsonProblem as problem:
+            if problem.path:
+                raise validation_failed(problem.path, problem.message) from None
+            raise ApiError(400, "invalid_request", f"The body is refused: {problem}.") from None
 
 
 class ApiRouter(Router):
     """A Router whose operations render camelCase, declare their scope and document the envelope.
 
     `scope="profiles:read"` on an operation makes it refuse keys without that scope (403) before
-    the body is even parsed, and lists the scope in the OpenAPI description.
+    the body is even parsed, and lists the scope in the OpenAPI description. Every operation
+    handles `Idempotency-Key` after that check.
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -80,8 +93,11 @@ class ApiRouter(Router):
         codes = COMMON_ERRORS + (WRITE_ERRORS if set(methods) - {"GET"} else ())
         for code in codes:
             responses.setdefault(code, ErrorEnvelope)
+        # The last decorator runs first: authentication and the scope check come before any
+        # Idempotency-Key lookup, so a stored response is only ever replayed to a key that
+        # could have made the request itself, and a refusal is never stored.
+        decorate_view(idempotent, require_scope(scope))(view_func)
         if scope is not None:
-            decorate_view(require_scope(scope))(view_func)
             description = f"{description or ''}\n\nRequires scope `{scope}`.".strip()
         if set(methods) - {"GET"}:
             description = (
@@ -169,6 +185,9 @@ def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> Htt
 
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):
+        # ninja wraps whatever the parser raises in a 400 "Cannot parse request body".
+        return api_error_response(request, exc.__cause__)
     status = exc.status_code
     code = STATUS_ERROR_CODES.get(status, "internal_error" if status >= 500 else "invalid_request")
     message = str(exc)
@@ -216,10 +235,12 @@ def build_api(routers: Sequence[tuple[str, Router]], *, urls_namespace: str = "a
         docs_url="/docs",
         openapi_url="/openapi.json",
     )
-    new_api.add_decorator(idempotent, mode="view")
     for exc_class, handler in EXCEPTION_HANDLERS:
         new_api.add_exception_handler(exc_class, handler)
     for prefix, router in routers:
+        if not isinstance(router, ApiRouter):
+            # Only ApiRouter wraps operations in the scope check and idempotency.
+            raise TypeError(f"the router mounted at {prefix!r} must be an ApiRouter")
         new_api.add_router(prefix, router)
     return new_api
 

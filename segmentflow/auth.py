@@ -76,8 +76,11 @@ class ApiKeyAuth(APIKeyHeader):
         return authenticate_request(request)
 
 
-def require_scope(scope: str) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
-    """Wrap an operation's run: authenticate, then refuse with 403 unless the key has `scope`.
+def require_scope(
+    scope: str | None,
+) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., Any]]:
+    """Wrap an operation's run: authenticate, then refuse with 403 unless the key has `scope`
+    (None: any valid key).
 
     Runs before body validation so a key without the scope learns nothing about the body.
     """
@@ -89,7 +92,7 @@ def require_scope(scope: str) -> Callable[[Callable[..., HttpResponseBase]], Cal
                 api_key = authenticate_request(request)
             except ApiError:
                 return run(request, *args, **kwargs)  # the operation's auth answers
-            if not has_scope(api_key, scope):
+            if scope is not None and not has_scope(api_key, scope):
                 return api_error_response(
                     request,
                     ApiError(403, "insufficient_scope", f"This API key lacks the scope {scope}."),

@@ -22,12 +22,16 @@ from django.utils import timezone
 
 from apps.accounts.models import Organization
 
+from . import values
 from .auth import authenticate_request
 from .errors import ApiError, api_error_response
 from .models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Answers about the caller rather than the request: never stored, so that a key without the
+# scope, or a throttled one, cannot claim an Idempotency-Key the real client will use.
+NEVER_STORED = frozenset({401, 403, 429})
 
 
 def validate_key(raw: str) -> str:
@@ -45,10 +49,10 @@ def request_fingerprint(request: HttpRequest) -> str:
     body = request.body
     try:
         canonical = json.dumps(
-            json.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            values.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()
-    except (ValueError, RecursionError):
-        # Not JSON (or nested too deep to parse): hash the raw bytes; the parser answers 400.
+    except values.JsonProblem:
+        # Not acceptable JSON: hash the raw bytes; the parser answers 400 or 422.
         canonical = body
     digest = hashlib.sha256()
     digest.update(request.method.encode() if request.method else b"")
@@ -144,7 +148,7 @@ def run_idempotently(
             response = call()
             if response.status_code >= 500:
                 transaction.set_rollback(True)
-            else:
+            elif response.status_code not in NEVER_STORED:
                 IdempotencyRecord.objects.filter(pk=record.pk).update(
                     state=IdempotencyRecord.State.DONE,
                     response_status=response.status_code,
@@ -154,14 +158,15 @@ def run_idempotently(
     except BaseException:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         raise
-    if response.status_code >= 500:
-        # 5xx is not remembered: the client may retry with the same key.
+    if response.status_code >= 500 or response.status_code in NEVER_STORED:
+        # Not remembered: the client may retry with the same key.
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
     return response
 
 
 def idempotent(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """ninja "view" decorator applied to every operation of the API."""
+    """ninja "view" decorator on every operation, inside the authentication and scope check
+    (see ApiRouter.add_api_operation)."""
 
     @functools.wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
