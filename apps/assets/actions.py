@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Organization
 from segmentflow.errors import ActionError
+from segmentflow.values import clean_text
 
 from . import storage
 from .inspection import MAX_BYTES, InvalidImage, inspect_image
@@ -38,12 +39,8 @@ def clean_filename(filename: Any) -> str:
 
 
 def clean_alt_text(alt_text: str | None) -> str:
-    alt_text = (alt_text or "").strip()
-    if len(alt_text) > MAX_ALT_TEXT_LENGTH:
-        raise ActionError(
-            "validation_failed", "altText", f"at most {MAX_ALT_TEXT_LENGTH} characters"
-        )
-    return alt_text
+    # Several lines are allowed: alt text may describe an image in sentences.
+    return clean_text(alt_text, "altText", max_length=MAX_ALT_TEXT_LENGTH, multiline=True)
 
 
 def clean_tags(tags: Any) -> list[str]:

@@ -6,7 +6,6 @@ dashboard's session and CSRF token, calling the same actions; static/js/assets.j
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import messages
@@ -22,6 +21,7 @@ from django.views.decorators.vary import vary_on_headers
 from apps.accounts.dashboard import AuthedRequest, require_membership, wants_fragment
 from apps.accounts.models import Membership
 from apps.accounts.permissions import has_scope
+from segmentflow import values as json_values
 from segmentflow.errors import ActionError, ApiError, api_error_response, envelope_response
 from segmentflow.pagination import PageQuery, paginate
 
@@ -190,9 +190,9 @@ def asset_upload_form(request: AuthedRequest) -> HttpResponse:
 
 def _json_body(request: AuthedRequest) -> dict[str, Any]:
     try:
-        body = json.loads(request.body or b"{}")
-    except ValueError as exc:
-        raise ActionError("validation_failed", None, "The body is not JSON.") from exc
+        body = json_values.loads(request.body or b"{}")
+    except json_values.JsonProblem as problem:
+        raise ActionError("validation_failed", problem.path or None, problem.message) from None
     if not isinstance(body, dict):
         raise ActionError("validation_failed", None, "The body must be a JSON object.")
     return body

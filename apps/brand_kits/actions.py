@@ -19,6 +19,7 @@ from django.utils import timezone
 from apps.accounts.models import Organization
 from apps.assets.models import Asset
 from segmentflow.errors import ActionError
+from segmentflow.values import refuse_unstorable_text
 
 from . import fetching
 from .models import (
@@ -77,6 +78,8 @@ def clean_color(value: Any, path: str) -> str:
 def clean_url(value: Any, path: str) -> str:
     if not isinstance(value, str) or len(value.strip()) > MAX_URL_LENGTH:
         raise _invalid(path, f"must be an http(s) URL of at most {MAX_URL_LENGTH} characters")
+    # Django's URLValidator lets a NUL through in the path; PostgreSQL cannot store one.
+    refuse_unstorable_text(value, path)
     try:
         _http_url(value.strip())
     except ValidationError as exc:

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.http import QueryDict
 
+from segmentflow import values as json_values
+
 from .models import Template
 from .starters import SAMPLE_PROFILE, STARTERS, Starter
 
@@ -58,9 +60,9 @@ class TemplateForm:
         if not self.sample.strip():
             return dict(SAMPLE_PROFILE), {}
         try:
-            sample = json.loads(self.sample)
-        except json.JSONDecodeError as exc:
-            raise SampleDataError(f"line {exc.lineno}, column {exc.colno}: {exc.msg}") from exc
+            sample = json_values.loads(self.sample)
+        except json_values.JsonProblem as problem:
+            raise SampleDataError(str(problem)) from None
         if not isinstance(sample, dict):
             raise SampleDataError('must be a JSON object such as {"profile": {}, "data": {}}')
         profile, data = sample.get("profile", {}), sample.get("data", {})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 import zoneinfo
 from typing import Any
@@ -15,6 +14,7 @@ from django.utils import timezone
 
 from apps.accounts.models import Organization, User
 from segmentflow.errors import ActionError
+from segmentflow.values import clean_json_object, refuse_unstorable_text
 
 from .models import (
     MAX_ATTRIBUTES_BYTES,
@@ -67,30 +67,8 @@ def clean_email(email: Any) -> str:
     return email
 
 
-def _holds_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
-
-
 def clean_attributes(attributes: Any) -> dict[str, Any]:
-    if not isinstance(attributes, dict):
-        raise ActionError("validation_failed", "attributes", "must be a JSON object")
-    if _holds_nul(attributes):
-        # PostgreSQL's jsonb cannot hold one.
-        raise ActionError("validation_failed", "attributes", "must not contain NUL characters")
-    size = len(json.dumps(attributes, separators=(",", ":"), ensure_ascii=False).encode())
-    if size > MAX_ATTRIBUTES_BYTES:
-        raise ActionError(
-            "validation_failed",
-            "attributes",
-            f"must be at most {MAX_ATTRIBUTES_BYTES} bytes of JSON (got {size})",
-        )
-    return attributes
+    return clean_json_object(attributes, "attributes", max_bytes=MAX_ATTRIBUTES_BYTES)
 
 
 def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
@@ -101,11 +79,7 @@ def clean_fields(values: dict[str, Any]) -> dict[str, Any]:
         if name == "email":
             cleaned[name] = clean_email(value)
             continue
-        value = (value or "").strip()
-        if "\x00" in value:
-            raise ActionError(
-                "validation_failed", API_NAMES[name], "must not contain NUL characters"
-            )
+        value = refuse_unstorable_text((value or "").strip(), API_NAMES[name])
         _check_length(name, value)
         if name == "locale" and value and not LOCALE_RE.match(value):
             raise ActionError("validation_failed", "locale", "not a locale such as en or pt-BR")

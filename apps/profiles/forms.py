@@ -11,6 +11,7 @@ from typing import Any
 from django import forms
 
 from apps.accounts.models import Organization, User
+from segmentflow import values as json_values
 from segmentflow.errors import ActionError
 
 from . import actions
@@ -147,23 +148,29 @@ class ProfileCreateForm(ProfileForm):
             return None
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def parse_attribute_value(text: str) -> Any:
-    """What was typed, as JSON when it parses (42, true, [1], {"a": 1}, "42"), else as text."""
+    """What was typed, as JSON when it parses (42, true, [1], {"a": 1}, "42"), else as text.
+
+    JSON that parses but breaks a value rule (too deep, a repeated key) is refused with that
+    reason rather than stored as text nobody meant.
+    """
     text = text.strip()
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except ValueError:
+        return json_values.loads(text)
+    except json_values.JsonProblem as problem:
+        if text[:1] in "[{" and not problem.syntax:
+            raise forms.ValidationError(f"Not stored: {problem}.") from None
         return text
 
 
 def attribute_input_text(value: Any) -> str:
     """The text that parses back to `value`: a plain string as is, anything else as JSON."""
-    if isinstance(value, str) and parse_attribute_value(value) == value:
-        return value
+    if isinstance(value, str):
+        try:
+            if parse_attribute_value(value) == value:
+                return value
+        except forms.ValidationError:
+            pass  # text that looks like bad JSON: shown quoted, so it stays text
     return json.dumps(value, ensure_ascii=False)
 
 

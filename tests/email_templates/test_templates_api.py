@@ -160,7 +160,7 @@ class TemplateCreateTests(TemplatesApiTestCase):
             ({**WELCOME, "subject": "Hi\x00"}, "subject"),
             ({**WELCOME, "text": "\x00"}, "text"),
             ({**WELCOME, "category": "a\x00"}, "category"),
-            ({**WELCOME, "tags": ["a\x00"]}, "tags"),
+            ({**WELCOME, "tags": ["a\x00"]}, "tags[0]"),
         ]:
             with self.subTest(path=path):
                 self.refused(self.api("POST", "/templates", body=body), path)

@@ -145,8 +145,9 @@ class ProfileCreateTests(PersonaTestCase):
             # NUL characters, which no PostgreSQL text or jsonb column can hold.
             ({"email": "a@example.com", "firstName": "a\x00"}, "firstName"),
             ({"email": "a@example.com", "externalId": "x\x00"}, "externalId"),
-            ({"email": "a@example.com", "attributes": {"plan": ["a\x00"]}}, "attributes"),
-            ({"email": "a@example.com", "attributes": {"a\x00": 1}}, "attributes"),
+            # ... named down to the value at fault.
+            ({"email": "a@example.com", "attributes": {"plan": ["a\x00"]}}, "attributes.plan[0]"),
+            ({"email": "a@example.com", "attributes": {"a\x00": 1}}, 'attributes["a\\u0000"]'),
             (
                 {"email": "a@example.com", "subscription": {"status": "maybe"}},
                 "subscription.status",
