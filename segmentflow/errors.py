@@ -15,6 +15,7 @@ STATUS_ERROR_CODES: dict[int, str] = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    411: "length_required",
     413: "payload_too_large",
     422: "validation_failed",
     429: "rate_limited",

@@ -1,8 +1,10 @@
 """Request ids for every response, and the error envelope for everything under /api/.
 
-ninja answers its own errors in the envelope (see api.py); this middleware covers what happens
-outside ninja: Django's 404 for an unknown route, ninja's plain 405, oversized bodies and
-exceptions that escape a view.
+ninja answers its own errors in the envelope (see api.py); ApiEnvelopeMiddleware covers what
+happens outside ninja: Django's 404 for an unknown route, ninja's plain 405, oversized bodies,
+bodies without a length and exceptions that escape a view. It sits inside SecurityMiddleware and
+XFrameOptionsMiddleware, so the responses it writes get their headers like any other; the
+request id is given outermost, so that every response carries it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ API_PREFIX = "/api/"
 UNLIMITED_BODY_PREFIXES = ("/api/v1/uploads/",)
 
 
+# Headers that describe the body being replaced; every other header carries over.
+_BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding", "etag"})
+
+
 def new_request_id() -> str:
     return f"req_{secrets.token_hex(12)}"
 
@@ -33,28 +39,51 @@ def _is_json(response: HttpResponseBase) -> bool:
     return response.get("Content-Type", "").startswith("application/json")
 
 
-class ApiEnvelopeMiddleware:
+class RequestIdMiddleware:
+    """Outermost: every response, whoever wrote it, carries `X-Request-Id`."""
+
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         request.request_id = new_request_id()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response["X-Request-Id"] = request.request_id  # type: ignore[attr-defined]
+        return response
+
+
+def _length_missing(request: HttpRequest) -> bool:
+    """A chunked body the server did not spool (see segmentflow.wsgi): Django would read it as
+    empty, so refuse it rather than act on nothing."""
+    return "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower() and not (
+        request.META.get("CONTENT_LENGTH")
+    )
+
+
+class ApiEnvelopeMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         is_api = request.path.startswith(API_PREFIX)
-        response: HttpResponseBase | None = None
+        if _length_missing(request):
+            message = "Send the body with a Content-Length: this server cannot read it chunked."
+            if not is_api:
+                return HttpResponse(message, status=411, content_type="text/plain")
+            return envelope_response(request, 411, "length_required", message)
         if is_api and self._body_too_large(request):
-            response = envelope_response(
+            response: HttpResponseBase = envelope_response(
                 request,
                 413,
                 "payload_too_large",
                 f"The request body is larger than {settings.API_MAX_BODY_BYTES} bytes.",
             )
-        if response is None:
+        else:
             response = self.get_response(request)
         if is_api:
             response = self._enveloped(request, response)
             for name, value in getattr(request, "rate_limit_headers", {}).items():
                 response.setdefault(name, value)
-        response["X-Request-Id"] = request.request_id  # type: ignore[attr-defined]
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -89,7 +118,11 @@ class ApiEnvelopeMiddleware:
             message = f"This route allows {response['Allow']}."
         if status >= 500:
             code, message = "internal_error", STATUS_MESSAGES[500]
-        return envelope_response(request, status, code, message, headers=headers)
+        enveloped = envelope_response(request, status, code, message, headers=headers)
+        for name, value in response.items():
+            if name.lower() not in _BODY_HEADERS:
+                enveloped.setdefault(name, value)
+        return enveloped
 
     @staticmethod
     def _has_envelope(response: HttpResponseBase) -> bool:

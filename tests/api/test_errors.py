@@ -197,3 +197,23 @@ class RequestErrorTests(PersonaTestCase):
         missing = self.api("GET", "/nowhere")
         self.assertRegex(ok["X-Request-Id"], r"^req_[0-9a-f]{24}$")
         self.assertNotEqual(ok["X-Request-Id"], missing["X-Request-Id"])
+
+    def test_error_responses_keep_the_security_headers(self) -> None:
+        self.client.raise_request_exception = False
+        with self.assertLogs("segmentflow.api", level="ERROR"):
+            crash = self.client.get("/api/v1/plain/?crash=1")
+        responses = {
+            "404": self.api("GET", "/nope"),
+            "405": self.api("DELETE", "/me"),
+            "405 outside ninja": self.client.post("/api/v1/plain/"),
+            "413": self.api("POST", "/probe/items", body={"name": "x" * (1024 * 1024)}),
+            "500 outside ninja": crash,
+            "401": self.api("GET", "/me", secret=""),
+            "200": self.api("GET", "/me"),
+        }
+        for label, response in responses.items():
+            with self.subTest(label):
+                self.assertEqual(response["X-Content-Type-Options"], "nosniff")
+                self.assertEqual(response["X-Frame-Options"], "DENY")
+                self.assertEqual(response["Referrer-Policy"], "same-origin")
+                self.assertTrue(response["X-Request-Id"].startswith("req_"))
