@@ -484,6 +484,16 @@ class RunTests(ImportTestCase):
             ],
         )
 
+    def test_header_cells_in_the_rejected_rows_download_are_escaped_too(self) -> None:
+        header = ["Email", "=cmd|' /C calc'!A0", "@SUM(1)", "+plan"]
+        profile_import = self.imported(csv_bytes([header, ["nope", "a", "b", "c"]]))
+        response = self.client.get(url("import_rejections_csv", profile_import))
+        text = b"".join(response.streaming_content).decode()  # type: ignore[attr-defined]
+        first_row = next(csv.reader(io.StringIO(text[1:])))
+        self.assertEqual(
+            first_row, ["row", "reason", "Email", "'=cmd|' /C calc'!A0", "'@SUM(1)", "'+plan"]
+        )
+
     def test_imported_profiles_can_be_marked_unsubscribed(self) -> None:
         existing = make_profile(self.acme, email="ann@example.com")
         rows = [HEADER, ["ann@example.com", "", "", ""], ["new@example.com", "", "", ""]]

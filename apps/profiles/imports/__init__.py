@@ -161,10 +161,12 @@ def _spreadsheet_safe(value: str) -> str:
 
 def rejected_rows_csv(profile_import: ProfileImport) -> Iterator[list[str]]:
     """The rejected rows as CSV rows: row number, reason, then the row's own cells."""
-    yield ["row", "reason", *profile_import.columns]
+    # Every cell that came from the file is escaped: the header row and the reasons (which may
+    # quote a value) as much as the data.
+    yield ["row", "reason", *(_spreadsheet_safe(name) for name in profile_import.columns)]
     for rejection in profile_import.rejections.order_by("row_number").iterator(chunk_size=2000):
         yield [
             str(rejection.row_number),
-            rejection.reason,
+            _spreadsheet_safe(rejection.reason),
             *(_spreadsheet_safe(cell) for cell in rejection.cells),
         ]
