@@ -7,10 +7,13 @@ on SQLite under var/ with DEBUG on, which is what `make run` wants on a laptop.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SEGMENTFLOW_VAR_DIR", BASE_DIR / "var"))
@@ -59,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "django_tasks_db",
+    "axes",
     "segmentflow",
     "apps.accounts",
     "apps.profiles",
@@ -68,8 +72,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "segmentflow.middleware.ApiEnvelopeMiddleware",
+    "segmentflow.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,9 +82,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the two above, so that the error responses it writes get their headers.
+    "segmentflow.middleware.ApiEnvelopeMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "apps.accounts.middleware.CurrentOrganizationMiddleware",
     "apps.accounts.middleware.HtmxMessagesMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "segmentflow.urls"
@@ -96,6 +105,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "apps.accounts.context_processors.dashboard",
             ],
         },
@@ -123,6 +133,30 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "dashboard:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Login throttling (django-axes): 5 wrong passwords for one account from one address lock that
+# pair out for SEGMENTFLOW_LOGIN_COOLOFF_MINUTES (each further try restarts the wait). The lock is
+# per account *and* address, so an attacker elsewhere can never lock the owner out, and it
+# ends by itself; `manage.py axes_reset` lifts every lock at once.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("SEGMENTFLOW_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("SEGMENTFLOW_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The login form posts the email as "username" (Django's AuthenticationForm).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.views.login_locked_out"
+# The client address is REMOTE_ADDR; behind a proxy, set AXES_IPWARE_PROXY_COUNT accordingly.
+AXES_IPWARE_META_PRECEDENCE_ORDER: tuple[str, ...] = ("REMOTE_ADDR",)
+AXES_IPWARE_PROXY_COUNT = env_int("SEGMENTFLOW_TRUSTED_PROXY_COUNT", 0) or None
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+# Successful logins are not logged row by row; failures are kept by axes to count them.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -180,6 +214,35 @@ WHITENOISE_USE_FINDERS = DEBUG
 # whitenoise warns at start-up when STATIC_ROOT is missing, even when serving from the finders.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+
+def _upload_origins() -> list[str]:
+    """Where the dashboard's uploader PUTs files: this site, or the S3 endpoint's origin."""
+    if not SEGMENTFLOW_S3_BUCKET:
+        return []
+    if SEGMENTFLOW_S3_ENDPOINT_URL:
+        parts = urlsplit(SEGMENTFLOW_S3_ENDPOINT_URL)
+        return [f"{parts.scheme}://{parts.netloc}"]
+    return ["https://*.amazonaws.com"]
+
+
+# Content-Security-Policy (Django's own middleware) on every page. Scripts only from our static
+# files (a nonce for any inline one); no plugins, no <base>, no framing, forms post here. Styles
+# allow inline: brand colors are style attributes, and the email previews (srcdoc iframes, which
+# inherit this policy) are inline-styled HTML. Images may come from anywhere an email's do.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:", "https:", "http:"],
+    "font-src": [CSP.SELF, "data:", "https:"],
+    "connect-src": [CSP.SELF, *_upload_origins()],
+    "frame-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = SITE_URL.startswith("https://")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -211,5 +274,5 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }

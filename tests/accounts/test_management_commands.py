@@ -54,7 +54,8 @@ class CreateOrgCommandTests(TestCase):
             "--password",
             "pw-1",
         )
-        self.assertTrue(self.client.login(username="p@initech.com", password="pw-1"))
+        login = self.client.post("/login/", {"username": "p@initech.com", "password": "pw-1"})
+        self.assertEqual(login.status_code, 302, login.content)
         self.assertContains(self.client.get("/"), "<h1>Initech</h1>", html=True)
 
     def test_it_gives_a_second_organization_of_the_same_name_its_own_slug(self) -> None:
