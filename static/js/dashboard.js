@@ -16,6 +16,8 @@ document.addEventListener("click", (event) => {
       }
     }
   }
+  const dismiss = event.target.closest("[data-dismiss]");
+  if (dismiss) dismiss.parentElement.remove();
   const checkAll = event.target.closest("[data-check-all]");
   if (checkAll) {
     const form = checkAll.closest("form");
@@ -23,6 +25,12 @@ document.addEventListener("click", (event) => {
     const allChecked = Array.from(boxes).every((box) => box.checked);
     boxes.forEach((box) => { box.checked = !allChecked; });
   }
+});
+
+// No inline handlers (the Content-Security-Policy forbids them): behaviour by data attribute.
+document.addEventListener("change", (event) => {
+  const select = event.target.closest("[data-submit-on-change]");
+  if (select) select.form.requestSubmit();
 });
 
 // Server errors on htmx requests must not fail silently.

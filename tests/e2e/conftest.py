@@ -11,7 +11,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Response,
+    expect,
+    sync_playwright,
+)
 from pytest_django.live_server_helper import LiveServer
 
 from apps.accounts import permissions
@@ -39,6 +46,13 @@ expect.set_options(timeout=TIMEOUT_MS)
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
 
 LogIn = Callable[[str, str], None]
+CSP_MARKER = "csp-violation:"
+CSP_VIOLATION_REPORTER = f"""
+document.addEventListener("securitypolicyviolation", (event) => {{
+  console.error("{CSP_MARKER} " + event.violatedDirective + " blocked " + event.blockedURI
+                + " in " + event.documentURI + " (" + (event.sample || "") + ")");
+}});
+"""
 
 
 @pytest.fixture
@@ -85,6 +99,15 @@ def page(browser: Browser, live_server: LiveServer, transactional_db: None) -> I
     # assertions happen to pass.
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
+    # The Content-Security-Policy must never have to refuse anything of our own pages: every
+    # violation event of every document is reported on the console, and fails the test.
+    context.add_init_script(CSP_VIOLATION_REPORTER)
+
+    def check_console(message: ConsoleMessage) -> None:
+        if message.text.startswith(CSP_MARKER) or "Content Security Policy" in message.text:
+            problems.append(f"CSP violation: {message.text}")
+
+    page.on("console", check_console)
 
     def check_static(response: Response) -> None:
         if "/static/" in response.url and response.status >= 400:
