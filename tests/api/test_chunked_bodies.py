@@ -86,15 +86,6 @@ def test_gunicorn_hands_a_chunked_body_over_with_its_length() -> None:
 class InProcessWsgi:
     """Call segmentflow.wsgi.application as gunicorn would, inside the test's transaction."""
 
-    def setUp(self) -> None:
-        super().setUp()  # type: ignore[misc]
-        # The handler closes "old" connections around each request; inside a TestCase that
-        # would close the test's own connection.
-        request_started.disconnect(close_old_connections)
-        request_finished.disconnect(close_old_connections)
-        self.addCleanup(request_started.connect, close_old_connections)  # type: ignore[attr-defined]
-        self.addCleanup(request_finished.connect, close_old_connections)  # type: ignore[attr-defined]
-
     def chunked(
         self, method: str, url: str, body: bytes, headers: dict[str, str]
     ) -> tuple[int, bytes]:
@@ -118,9 +109,17 @@ class InProcessWsgi:
             environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
         status: list[str] = []
         start: Callable[..., None] = lambda s, h, exc_info=None: status.append(s)  # noqa: E731
-        result = application(environ, start)
-        content = b"".join(result)
-        getattr(result, "close", lambda: None)()
+        # The handler closes "old" connections around each request; inside a TestCase that
+        # would close the test's own connection (Django's test client does the same dance).
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            result = application(environ, start)
+            content = b"".join(result)
+            getattr(result, "close", lambda: None)()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
         return int(status[0].split()[0]), content
 
 
