@@ -2,15 +2,15 @@
 
 In this process, no Django, p50/p95 over N runs of:
 
-- `apps.brand_kits.page.analyze_page` on the three fixture sites' HTML (`{{ORIGIN}}` filled in
-  as `tests/brand_kits/site_server.py` does) and on a synthetic 2 MiB page with 10,000 `<img>`
-  (the most the job downloads as a page);
-- `apps.brand_kits.css.analyze_css` on each fixture site's CSS (its inline `<style>` plus its
-  stylesheet files, as the job passes them) and on a synthetic dense 512 KiB stylesheet (the
-  most the job reads per sheet), next to tinycss2's bare tokenizing of the same text;
-- `apps.brand_kits.palette.dominant_colors` on the fixture logos, on a 12-megapixel JPEG of
-  just under 5 MiB (the most the job downloads per image) and on a 40-megapixel PNG logo with
-  transparency (the largest image an Asset may be; PNG has no reduced-scale decode).
+- `apps.brand_kits.extraction.page.analyze_page` on the three fixture sites' HTML
+  (`{{ORIGIN}}` filled in as `tests/brand_kits/site_server.py` does) and on a synthetic 2 MiB
+  page with 10,000 `<img>` (the most the job downloads as a page);
+- `apps.brand_kits.extraction.css.analyze_css` on each fixture site's CSS (its inline `<style>`
+  plus its stylesheet files, as the job passes them) and on a synthetic dense 512 KiB stylesheet
+  (the most the job reads per sheet), next to tinycss2's bare tokenizing of the same text;
+- `apps.brand_kits.extraction.palette.dominant_colors` on the fixture logos, on a 12-megapixel
+  JPEG of just under 5 MiB (the most the job downloads per image) and on a 40-megapixel PNG logo
+  with transparency (the largest image an Asset may be; PNG has no reduced-scale decode).
 
 Then, in a fresh interpreter started first (so that its peak RSS is the job's, not the
 synthetic inputs'): the fixture sites served on 127.0.0.1 by `serve_sites()`, Django on a
@@ -267,9 +267,9 @@ def bench_pure(runs: int) -> None:
     from PIL import Image
     from selectolax.lexbor import LexborHTMLParser
 
-    from apps.brand_kits.css import MAX_RULES, _cut, analyze_css
-    from apps.brand_kits.page import analyze_page
-    from apps.brand_kits.palette import dominant_colors
+    from apps.brand_kits.extraction.css import MAX_RULES, _cut, analyze_css
+    from apps.brand_kits.extraction.page import analyze_page
+    from apps.brand_kits.extraction.palette import dominant_colors
 
     print("## analyze_page")
     print()
@@ -390,8 +390,10 @@ def measure_job(job_runs: int) -> None:
 def run_jobs(job_runs: int) -> dict[str, Any]:
     from apps.accounts.models import Organization
     from apps.assets.models import Asset
-    from apps.brand_kits import css, extraction, fetching, page, palette
+    from apps.brand_kits.extraction import css, page, palette
+    from apps.brand_kits.extraction import job as extraction
     from apps.brand_kits.models import BrandExtraction, BrandKit
+    from segmentflow import fetching
     from tests.brand_kits.site_server import serve_sites
 
     fetching.DEFAULT_RESOLVER = only_loopback

@@ -19,12 +19,15 @@ from .errors import (
     ActionError,
     ApiError,
     ErrorEnvelope,
+    NotFound,
     api_error_response,
     envelope_response,
+    to_api_error,
     validation_failed,
 )
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import idempotent
+from .pagination import InvalidCursor
 
 logger = logging.getLogger("segmentflow.api")
 
@@ -177,7 +180,11 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 
 
 def _action_error(request: HttpRequest, exc: ActionError) -> HttpResponse:
-    return api_error_response(request, exc.to_api_error())
+    return api_error_response(request, to_api_error(exc))
+
+
+def _invalid_cursor(request: HttpRequest, exc: InvalidCursor) -> HttpResponse:
+    return api_error_response(request, validation_failed("after", str(exc)))
 
 
 def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
@@ -197,7 +204,8 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return envelope_response(request, 404, "not_found", "No such object in this Organization.")
+    message = str(exc) if isinstance(exc, NotFound) else "No such object in this Organization."
+    return envelope_response(request, 404, "not_found", message)
 
 
 def _internal_error(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -212,6 +220,7 @@ EXCEPTION_HANDLERS: list[tuple[type[Exception], Callable[[HttpRequest, Any], Htt
     (ValidationError, _validation_error),
     (ApiError, _api_error),
     (ActionError, _action_error),
+    (InvalidCursor, _invalid_cursor),
     (AuthenticationError, _authentication_error),
     (HttpError, _http_error),
     (Http404, _not_found),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+import re
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Schema
+from pydantic.alias_generators import to_camel
 
 STATUS_ERROR_CODES: dict[int, str] = {
     400: "invalid_request",
@@ -50,17 +52,15 @@ class ApiError(Exception):
 
 
 class ActionError(Exception):
-    """A domain error raised by an app's actions: the API maps `code` to a status, the
-    dashboard shows `message` under `field`."""
+    """The one domain error of the actions (apps/*/actions.py), which both faces call.
 
-    STATUS_BY_CODE: ClassVar[dict[str, int]] = {
-        "validation_failed": 422,
-        "conflict": 409,
-        "invalid_state": 409,
-        "not_found": 404,
-        "asset_in_use": 409,
-        "payload_too_large": 413,
-    }
+    `code` is a stable errorCode (`validation_failed`, `conflict`, `invalid_state`, …), `field`
+    the Python name of the value at fault (`alt_text`, `social_links[0].url`; None for the
+    object as a whole) and `message` says what is wrong. No HTTP status: the API maps the code
+    to one and the field to its camelCase path (to_api_error); the dashboard puts the message
+    on the form field (segmentflow.dashboard.add_action_error). `fields` lists every problem
+    when there are several, or carries extra keys (line, column) for one.
+    """
 
     def __init__(
         self,
@@ -74,16 +74,59 @@ class ActionError(Exception):
         self.code = code
         self.field = field
         self.message = message
-        # Every problem when there are several, or extra keys (line, column) for one.
         self.fields = fields
 
-    def to_api_error(self) -> ApiError:
-        fields = self.fields or (
-            [{"path": self.field, "message": self.message}] if self.field else None
-        )
-        return ApiError(
-            self.STATUS_BY_CODE.get(self.code, 422), self.code, str(self), fields=fields
-        )
+
+def invalid(field: str | None, message: str) -> ActionError:
+    """The most common domain error: `field` fails validation (`validation_failed`)."""
+    return ActionError("validation_failed", field, message)
+
+
+# The status of each domain errorCode in the API (api-contract.md → Errors); others are 422.
+ACTION_STATUS: dict[str, int] = {
+    "validation_failed": 422,
+    "conflict": 409,
+    "invalid_state": 409,
+    "not_found": 404,
+    "asset_in_use": 409,
+    "payload_too_large": 413,
+}
+# Fields whose value is the caller's own JSON: names below them are data, never camelCased.
+FREE_FORM_FIELDS = frozenset({"attributes", "data", "properties", "profile", "event", "brand"})
+_PATH_PART = re.compile(r"(\[[^\]]*\])|\.?([^.\[]+)")
+
+
+def api_path(path: str) -> str:
+    """The API's name of a Python field path: `social_links[0].url` → `socialLinks[0].url`,
+    `attributes.plan_name` → `attributes.plan_name` (keys of free-form JSON are the caller's)."""
+    out: list[str] = []
+    free = False
+    for index, bracket, name in (
+        (i, m.group(1), m.group(2)) for i, m in enumerate(_PATH_PART.finditer(path))
+    ):
+        if bracket:
+            out.append(bracket)
+            continue
+        out.append(("." if index else "") + (name if free else to_camel(name)))
+        free = free or name in FREE_FORM_FIELDS
+    return "".join(out)
+
+
+def to_api_error(exc: ActionError) -> ApiError:
+    """The API's answer to a domain error: its status, and every path in camelCase."""
+    fields = exc.fields or ([{"path": exc.field, "message": exc.message}] if exc.field else None)
+    if fields is not None:
+        fields = [{**item, "path": api_path(str(item["path"]))} for item in fields]
+    message = f"{api_path(exc.field)}: {exc.message}" if exc.field else exc.message
+    return ApiError(ACTION_STATUS.get(exc.code, 422), exc.code, message, fields=fields)
+
+
+class NotFound(Http404):
+    """No such object in this Organization: a 404 page in the dashboard, `not_found` in the
+    API. Raised by OrgQuerySet.get_for_org_or_404."""
+
+    def __init__(self, what: str = "object") -> None:
+        super().__init__(f"No such {what} in this Organization.")
 
 
 def not_found(what: str = "object") -> ApiError:

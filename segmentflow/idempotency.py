@@ -13,19 +13,20 @@ import hashlib
 import json
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import timezone
 
-from apps.accounts.models import Organization
-
 from . import values
 from .auth import authenticate_request
 from .errors import ApiError, api_error_response
 from .models import IdempotencyRecord
+
+if TYPE_CHECKING:
+    from apps.accounts.models import Organization
 
 HEADER = "Idempotency-Key"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

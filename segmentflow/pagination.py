@@ -1,4 +1,5 @@
-"""Keyset pagination on (created_at, id), newest first, with an opaque cursor."""
+"""Keyset pagination on (created_at, id), newest first, with an opaque cursor, and the list
+schema every list endpoint answers with."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from ninja import Field, Schema
 
-from .errors import validation_failed
+from .schemas import OutSchema
+
+
+class InvalidCursor(ValueError):
+    """An `after` cursor we did not make: the API answers 422 naming `after`, the dashboard 400."""
 
 
 class PageQuery(Schema):
@@ -34,7 +39,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         # In UTC now, so the database adapter cannot overflow on year 1 or 9999 later.
         moment = moment.astimezone(UTC)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise validation_failed("after", "malformed cursor") from exc
+        raise InvalidCursor("malformed cursor") from exc
     return moment, pk
 
 
@@ -62,3 +67,13 @@ def paginate[M: Model](queryset: QuerySet[M], page: PageQuery) -> dict[str, Any]
         "has_more": has_more,
         "next_cursor": encode_cursor(rows[-1]) if has_more else None,
     }
+
+
+class ListOut[T](OutSchema):
+    """`{object: "list", data, hasMore, nextCursor}` of any item schema; subclass it per item
+    (`class ProfileList(ListOut[ProfileOut])`) so the OpenAPI document names it."""
+
+    object: str = "list"
+    data: list[T]
+    has_more: bool
+    next_cursor: str | None

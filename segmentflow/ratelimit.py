@@ -9,13 +9,15 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
 
-from apps.accounts.models import ApiKey
-
 from .models import RateLimitBucket
+
+if TYPE_CHECKING:
+    from apps.accounts.models import ApiKey
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import ConfigDict, PlainSerializer
+from pydantic import BeforeValidator, ConfigDict, PlainSerializer
 from pydantic.alias_generators import to_camel
 
 
@@ -16,6 +16,8 @@ def format_timestamp(value: datetime) -> str:
 
 
 Timestamp = Annotated[datetime, PlainSerializer(format_timestamp, return_type=str)]
+# An optional text column ("" when unset) rendered as null, as the contract has it.
+BlankAsNull = Annotated[str | None, BeforeValidator(lambda value: value or None)]
 
 
 class InSchema(Schema):

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.assets",
     "apps.brand_kits",
     "apps.email_templates",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +254,9 @@ X_FRAME_OPTIONS = "DENY"
 API_MAX_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
+# How /api/v1 turns an x-api-key into an active key (the accounts app owns keys).
+SEGMENTFLOW_API_KEY_LOOKUP = "apps.accounts.actions.find_api_key"
+
 # Per-key token bucket (api-contract.md → Rate limits): requests per second and burst size.
 SEGMENTFLOW_RATE_LIMIT = env_int("SEGMENTFLOW_RATE_LIMIT", 1000)
 SEGMENTFLOW_RATE_BURST = env_int("SEGMENTFLOW_RATE_BURST", 2000)
@@ -260,7 +264,7 @@ SEGMENTFLOW_RATE_BURST = env_int("SEGMENTFLOW_RATE_BURST", 2000)
 SEGMENTFLOW_IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60
 SEGMENTFLOW_IDEMPOTENCY_LEASE_SECONDS = 300
 # Hosts (exact names) and networks (CIDRs) the server may fetch user-given URLs from despite the
-# SSRF guard in apps/brand_kits/fetching.py, e.g. an intranet site; empty: public addresses only.
+# SSRF guard in segmentflow/fetching.py, e.g. an intranet site; empty: public addresses only.
 SEGMENTFLOW_FETCH_ALLOW = env_list("SEGMENTFLOW_FETCH_ALLOW", "")
 # Seconds one fetch of a user-given URL (a page, a stylesheet, a logo) may take in all; a brand
 # import as a whole stops after SEGMENTFLOW_EXTRACTION_BUDGET seconds.

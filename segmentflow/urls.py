@@ -4,18 +4,18 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from apps.assets import views as asset_views
+from apps.assets import media_views
 
 from . import views
 from .api import api
 
 urlpatterns = [
     # Outside ninja (and its OpenAPI document): the signed token, not an API key, authorises it.
-    path("api/v1/uploads/<str:token>", asset_views.upload, name="asset_upload"),
+    path("api/v1/uploads/<str:token>", media_views.upload, name="asset_upload"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", asset_views.media_file, name="media"),
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", media_views.media_file, name="media"),
     path("", include("apps.accounts.urls")),
     path("profiles/", include("apps.profiles.urls")),
     path("assets/", include("apps.assets.urls")),

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from apps.accounts.dashboard import AuthedRequest, require_membership
+from segmentflow.dashboard import AuthedRequest, require_membership
 
 from .errors import envelope_response
 

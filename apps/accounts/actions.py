@@ -13,6 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from segmentflow.errors import invalid
+from segmentflow.scopes import has_scope, parse_scopes
+
 from . import permissions
 from .models import ApiKey, Membership, Organization, User
 
@@ -25,18 +28,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 # The column sizes: checked here so PostgreSQL never sees a value too long (SQLite would keep it).
 ORG_NAME_MAX_LENGTH = 200
 KEY_NAME_MAX_LENGTH = 100
-
-
-class AccountError(Exception):
-    """A request on accounts that cannot be honoured: which field, and what is wrong with it.
-
-    The dashboard shows `message` under the form field; commands and logs use `str(exc)`.
-    """
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 def _unique_slug(name: str) -> str:
@@ -52,9 +43,9 @@ def _unique_slug(name: str) -> str:
 def create_organization(name: str, owner: User) -> Organization:
     name = name.strip()
     if not name:
-        raise AccountError("name", "must not be empty")
+        raise invalid("name", "must not be empty")
     if len(name) > ORG_NAME_MAX_LENGTH:
-        raise AccountError("name", f"at most {ORG_NAME_MAX_LENGTH} characters")
+        raise invalid("name", f"at most {ORG_NAME_MAX_LENGTH} characters")
     org = Organization.objects.create(name=name, slug=_unique_slug(name))
     Membership.objects.create(user=owner, organization=org, role=permissions.OWNER)
     return org
@@ -83,21 +74,21 @@ def create_api_key(
     """
     name = name.strip()
     if not name:
-        raise AccountError("name", "must not be empty")
+        raise invalid("name", "must not be empty")
     if len(name) > KEY_NAME_MAX_LENGTH:
-        raise AccountError("name", f"at most {KEY_NAME_MAX_LENGTH} characters")
+        raise invalid("name", f"at most {KEY_NAME_MAX_LENGTH} characters")
     try:
-        scope_list = permissions.parse_scopes(list(scopes))
+        scope_list = parse_scopes(list(scopes))
     except ValueError as exc:
-        raise AccountError("scopes", str(exc)) from exc
+        raise invalid("scopes", str(exc)) from exc
     if granted_by is not None:
-        missing = [s for s in scope_list if not permissions.has_scope(granted_by, s)]
+        missing = [s for s in scope_list if not has_scope(granted_by, s)]
         if missing:
-            raise AccountError("scopes", f"your role cannot grant {', '.join(missing)}")
+            raise invalid("scopes", f"your role cannot grant {', '.join(missing)}")
     if rate_limit is not None and rate_limit < 0:
-        raise AccountError("rate_limit", "must be 0 (no limit) or more")
+        raise invalid("rate_limit", "must be 0 (no limit) or more")
     if expires_at is not None and expires_at <= timezone.now():
-        raise AccountError("expires_at", "must be in the future")
+        raise invalid("expires_at", "must be in the future")
 
     lookup = "".join(secrets.choice(BASE62) for _ in range(LOOKUP_LENGTH))
     secret = "".join(secrets.choice(BASE62) for _ in range(SECRET_LENGTH))

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from segmentflow.scopes import MANAGE_SETTINGS, has_scope
+
 from .models import Membership
-from .permissions import MANAGE_SETTINGS, has_scope
 
 
 def dashboard(request: HttpRequest) -> dict[str, Any]:

@@ -4,7 +4,8 @@ from typing import Any
 
 from django import forms
 
-from . import permissions
+from segmentflow.scopes import SCOPES, has_scope
+
 from .models import Membership
 
 
@@ -31,6 +32,6 @@ class ApiKeyForm(forms.Form):
         # Only the scopes the user's own role has can be granted.
         self.fields["scopes"].choices = [  # type: ignore[attr-defined]
             (scope, f"{scope} — {label}")
-            for scope, label in permissions.SCOPES.items()
-            if permissions.has_scope(membership, scope)
+            for scope, label in SCOPES.items()
+            if has_scope(membership, scope)
         ]

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from segmentflow.ids import new_public_id
+from segmentflow.querysets import OrgQuerySet
 
 from . import permissions
 
@@ -115,15 +116,8 @@ class Membership(models.Model):
         return permissions.ROLE_SCOPES[self.role]
 
 
-class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
-    def for_org(self, organization: Organization) -> ApiKeyQuerySet:
-        return self.filter(organization=organization)
-
-    def active(self) -> ApiKeyQuerySet:
-        now = timezone.now()
-        return self.filter(revoked_at__isnull=True).filter(
-            models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=now)
-        )
+class ApiKeyQuerySet(OrgQuerySet["ApiKey"]):
+    object_name = "API key"
 
 
 class ApiKey(models.Model):

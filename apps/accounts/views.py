@@ -10,12 +10,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from segmentflow.dashboard import (
+    AuthedRequest,
+    add_action_error,
+    require_membership,
+    wants_fragment,
+)
+from segmentflow.errors import ActionError
+from segmentflow.scopes import MANAGE_SETTINGS
+
 from . import actions
-from .dashboard import AuthedRequest, require_membership, wants_fragment
 from .forms import ApiKeyForm
 from .middleware import SESSION_KEY
 from .models import ApiKey, Membership
-from .permissions import MANAGE_SETTINGS
 
 
 def login_locked_out(
@@ -74,8 +81,8 @@ def api_key_create(request: AuthedRequest) -> HttpResponse:
                 rate_limit=form.cleaned_data["rate_limit"],
                 expires_at=form.cleaned_data["expires_at"],
             )
-        except actions.AccountError as exc:
-            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        except ActionError as error:
+            add_action_error(form, error)
         else:
             messages.success(request, f"API key “{api_key.name}” created.")
             # The secret is rendered once, in this response, and never stored.
@@ -98,7 +105,7 @@ def api_key_create(request: AuthedRequest) -> HttpResponse:
 @login_required
 def api_key_revoke(request: AuthedRequest, key_id: str) -> HttpResponse:
     membership = require_membership(request, MANAGE_SETTINGS)
-    api_key = get_object_or_404(ApiKey.objects.for_org(membership.organization), pk=key_id)
+    api_key = ApiKey.objects.get_for_org_or_404(membership.organization, key_id)
     if request.method == "GET":
         return render(request, "accounts/api_key_revoke.html", {"api_key": api_key})
     actions.revoke_api_key(api_key)

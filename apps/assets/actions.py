@@ -6,11 +6,12 @@ import hashlib
 import tempfile
 from typing import Any, Protocol
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-from segmentflow.errors import ActionError
+from segmentflow.errors import ActionError, invalid
 from segmentflow.values import clean_text
 
 from . import storage
@@ -30,35 +31,34 @@ class Readable(Protocol):
 
 def clean_filename(filename: Any) -> str:
     if not isinstance(filename, str) or not filename.strip():
-        raise ActionError("validation_failed", "filename", "field required")
+        raise invalid("filename", "field required")
     # A name, never a path: it is shown in the dashboard and used in downloads.
     name = filename.strip().replace("\\", "/").rsplit("/", 1)[-1]
     if not name or len(name) > 255 or not name.isprintable():
-        raise ActionError("validation_failed", "filename", "1 to 255 printable characters")
+        raise invalid("filename", "1 to 255 printable characters")
     return name
 
 
 def clean_alt_text(alt_text: str | None) -> str:
     # Several lines are allowed: alt text may describe an image in sentences.
-    return clean_text(alt_text, "altText", max_length=MAX_ALT_TEXT_LENGTH, multiline=True)
+    return clean_text(alt_text, "alt_text", max_length=MAX_ALT_TEXT_LENGTH, multiline=True)
 
 
 def clean_tags(tags: Any) -> list[str]:
     if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
-        raise ActionError("validation_failed", "tags", "must be a list of strings")
+        raise invalid("tags", "must be a list of strings")
     cleaned: list[str] = []
     for tag in (tag.strip() for tag in tags):
         # Printable only: a tag is a label, and PostgreSQL's jsonb cannot even hold a NUL.
         if not tag or len(tag) > MAX_TAG_LENGTH or not tag.isprintable():
-            raise ActionError(
-                "validation_failed",
+            raise invalid(
                 "tags",
                 f"each tag is 1 to {MAX_TAG_LENGTH} printable characters",
             )
         if tag not in cleaned:
             cleaned.append(tag)
     if len(cleaned) > MAX_TAGS:
-        raise ActionError("validation_failed", "tags", f"at most {MAX_TAGS} tags")
+        raise invalid("tags", f"at most {MAX_TAGS} tags")
     return cleaned
 
 
@@ -66,20 +66,18 @@ def clean_tags(tags: Any) -> list[str]:
 def create_asset(
     organization: Organization,
     *,
-    filename: str,
+    filename: str | None,
     content_type: str,
-    size: int,
+    size: int | None,
     alt_text: str = "",
     tags: list[str] | None = None,
 ) -> Asset:
     """An Asset waiting for its bytes. The declared type and size are only hints for the
     upload; finalize decides from the bytes."""
     if content_type not in ACCEPTED_CONTENT_TYPES:
-        raise ActionError(
-            "validation_failed",
-            "contentType",
-            f"must be one of {', '.join(ACCEPTED_CONTENT_TYPES)}",
-        )
+        raise invalid("content_type", f"must be one of {', '.join(ACCEPTED_CONTENT_TYPES)}")
+    if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+        raise invalid("size", "must be a positive integer")
     if size > MAX_BYTES:
         raise ActionError("payload_too_large", "size", f"an image may be at most {MAX_BYTES} bytes")
     now = timezone.now()
@@ -93,6 +91,27 @@ def create_asset(
         created_at=now,
         updated_at=now,
     )
+
+
+def upload_asset(
+    organization: Organization,
+    upload: UploadedFile,
+    *,
+    alt_text: str = "",
+    tags: list[str] | None = None,
+) -> Asset:
+    """A file posted in one go (the dashboard without JavaScript): the API's whole flow at once,
+    create → receive the bytes → finalize."""
+    asset = create_asset(
+        organization,
+        filename=upload.name or "image",
+        content_type=upload.content_type or "",
+        size=upload.size or 0,
+        alt_text=alt_text,
+        tags=tags,
+    )
+    receive_upload(asset, upload, upload.size)
+    return finalize_asset(asset)
 
 
 @transaction.atomic

@@ -7,11 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Status
 
-from apps.accounts.models import Organization
 from segmentflow.api import ApiRouter
 from segmentflow.auth import request_organization as _org
-from segmentflow.errors import not_found
 from segmentflow.pagination import paginate
+from segmentflow.scopes import ASSETS_READ, ASSETS_WRITE
 
 from . import actions
 from .models import Asset
@@ -27,14 +26,7 @@ from .schemas import (
 router = ApiRouter(tags=["assets"])
 
 
-def get_asset_or_404(organization: Organization, asset_id: str) -> Asset:
-    asset = Asset.objects.for_org(organization).filter(pk=asset_id).first()
-    if asset is None:
-        raise not_found("Asset")
-    return asset
-
-
-@router.get("/assets", response=AssetList, scope="assets:read", operation_id="assets_list")
+@router.get("/assets", response=AssetList, scope=ASSETS_READ, operation_id="assets_list")
 def assets_list(request: HttpRequest, query: Query[AssetListQuery]) -> dict[str, Any]:
     """List Assets, newest first, optionally by status or a part of the filename."""
     assets = Asset.objects.for_org(_org(request))
@@ -45,14 +37,12 @@ def assets_list(request: HttpRequest, query: Query[AssetListQuery]) -> dict[str,
     return paginate(assets, query)
 
 
-@router.get("/assets/{asset_id}", response=AssetOut, scope="assets:read", operation_id="assets_get")
+@router.get("/assets/{asset_id}", response=AssetOut, scope=ASSETS_READ, operation_id="assets_get")
 def assets_get(request: HttpRequest, asset_id: str) -> Asset:
-    return get_asset_or_404(_org(request), asset_id)
+    return Asset.objects.get_for_org_or_404(_org(request), asset_id)
 
 
-@router.post(
-    "/assets", response={201: AssetOut}, scope="assets:write", operation_id="assets_create"
-)
+@router.post("/assets", response={201: AssetOut}, scope=ASSETS_WRITE, operation_id="assets_create")
 def assets_create(request: HttpRequest, payload: AssetCreateIn) -> Status:
     """Create an Asset waiting for its bytes (status `pending_upload`); then open an upload
     session, PUT the bytes and finalize."""
@@ -70,13 +60,14 @@ def assets_create(request: HttpRequest, payload: AssetCreateIn) -> Status:
 @router.post(
     "/assets/{asset_id}/upload-session",
     response=UploadSessionOut,
-    scope="assets:write",
+    scope=ASSETS_WRITE,
     operation_id="assets_createUploadSession",
 )
 def assets_create_upload_session(request: HttpRequest, asset_id: str) -> dict[str, Any]:
     """A URL to PUT the bytes to, valid 15 minutes, with the headers to send; it replaces any
     earlier session. 409 `invalid_state` once the asset is ready."""
-    target = actions.create_upload_session(get_asset_or_404(_org(request), asset_id))
+    asset = Asset.objects.get_for_org_or_404(_org(request), asset_id)
+    target = actions.create_upload_session(asset)
     return {
         "upload_url": target.url,
         "method": target.method,
@@ -88,30 +79,32 @@ def assets_create_upload_session(request: HttpRequest, asset_id: str) -> dict[st
 @router.post(
     "/assets/{asset_id}/finalize",
     response=AssetOut,
-    scope="assets:write",
+    scope=ASSETS_WRITE,
     operation_id="assets_finalize",
 )
 def assets_finalize(request: HttpRequest, asset_id: str) -> Asset:
     """Inspect the uploaded bytes: status `ready`, or 422 `invalid_image` and status `failed`.
     409 `invalid_state` when nothing was uploaded; a ready asset is returned unchanged."""
-    return actions.finalize_asset(get_asset_or_404(_org(request), asset_id))
+    asset = Asset.objects.get_for_org_or_404(_org(request), asset_id)
+    return actions.finalize_asset(asset)
 
 
 @router.patch(
-    "/assets/{asset_id}", response=AssetOut, scope="assets:write", operation_id="assets_update"
+    "/assets/{asset_id}", response=AssetOut, scope=ASSETS_WRITE, operation_id="assets_update"
 )
 def assets_update(request: HttpRequest, asset_id: str, payload: AssetPatchIn) -> Asset:
-    asset = get_asset_or_404(_org(request), asset_id)
+    asset = Asset.objects.get_for_org_or_404(_org(request), asset_id)
     return actions.update_asset(asset, **payload.model_dump(exclude_unset=True))
 
 
 @router.delete(
     "/assets/{asset_id}",
     response={204: None},
-    scope="assets:write",
+    scope=ASSETS_WRITE,
     operation_id="assets_delete",
 )
 def assets_delete(request: HttpRequest, asset_id: str) -> Status:
     """Delete the Asset, its bytes and thumbnail; 409 `asset_in_use` while referenced."""
-    actions.delete_asset(get_asset_or_404(_org(request), asset_id))
+    asset = Asset.objects.get_for_org_or_404(_org(request), asset_id)
+    actions.delete_asset(asset)
     return Status(204, None)

@@ -12,6 +12,7 @@ from django.utils.timezone import now
 
 from apps.accounts.models import Organization
 from segmentflow.ids import new_public_id
+from segmentflow.querysets import OrgQuerySet
 
 # The image types an Asset may hold, detected from the bytes (never taken from the client).
 ACCEPTED_CONTENT_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
@@ -53,9 +54,8 @@ class AnyElementIContains(models.Lookup):
         raise NotSupportedError(f"{self.lookup_name} supports SQLite and PostgreSQL only")
 
 
-class AssetQuerySet(models.QuerySet["Asset"]):
-    def for_org(self, organization: Organization) -> AssetQuerySet:
-        return self.filter(organization=organization)
+class AssetQuerySet(OrgQuerySet["Asset"]):
+    object_name = "Asset"
 
     def ready(self) -> AssetQuerySet:
         return self.filter(status=AssetStatus.READY)

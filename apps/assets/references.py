@@ -1,23 +1,26 @@
-"""What may still use an Asset: the check that guards its deletion."""
+"""What may still use an Asset: the check that guards its deletion.
+
+Apps that use Assets (Brand Kits, Templates) register a check here when they start, so this app
+never imports theirs (their models import Asset).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .models import Asset
+
+ReferenceCheck = Callable[[Asset], bool]
+_checks: list[ReferenceCheck] = []
+
+
+def register_reference_check(check: ReferenceCheck) -> ReferenceCheck:
+    """Register `check(asset) -> bool`: whether the caller's app still uses `asset`."""
+    if check not in _checks:
+        _checks.append(check)
+    return check
 
 
 def asset_in_use(asset: Asset) -> bool:
-    """Whether a Brand Kit or a Template still references `asset` (delete is then 409).
-
-    A Template references an asset by its URL, which holds the content-addressed key of the
-    stored image: a search of the Organization's template sources for that key.
-    """
-    # Imported here: these apps' models import Asset from this app.
-    from apps.brand_kits.models import BrandKitLogo
-    from apps.email_templates.models import Template
-
-    if BrandKitLogo.objects.filter(asset=asset).exists():
-        return True
-    if not asset.original_key:
-        return False
-    templates = Template.objects.for_org(asset.organization)
-    return templates.filter(html__contains=asset.original_key).exists()
+    """Whether any app still references `asset` (delete is then 409 `asset_in_use`)."""
+    return any(check(asset) for check in _checks)

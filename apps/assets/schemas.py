@@ -4,7 +4,7 @@ from typing import Literal
 
 from ninja import Field
 
-from segmentflow.pagination import PageQuery
+from segmentflow.pagination import ListOut, PageQuery
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
 from . import storage
@@ -56,11 +56,8 @@ class AssetOut(OutSchema):
         return storage.public_url(obj.thumbnail_key) if obj.is_ready else None
 
 
-class AssetList(OutSchema):
-    object: str = "list"
-    data: list[AssetOut]
-    has_more: bool
-    next_cursor: str | None
+class AssetList(ListOut[AssetOut]):
+    pass
 
 
 class AssetListQuery(PageQuery):

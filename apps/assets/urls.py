@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import dashboard_views as views
+from segmentflow.converters import register_id_converter
 
+from . import views
 
-class AssetIdConverter:
-    """`asset_…` ids only, so a word such as `upload/` never reaches an Asset view."""
-
-    regex = "asset_[0-9a-z]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(AssetIdConverter, "asset_id")
+register_id_converter("asset_id", "asset")
 
 app_name = "assets"
 

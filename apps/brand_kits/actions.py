@@ -1,15 +1,17 @@
-"""Writes on Brand Kits shared by the API and the dashboard: create, update, delete.
+"""Writes on Brand Kits shared by the API, the dashboard and the import job: create, update,
+delete, and apply an import's proposal.
 
-Changes arrive in the API shape (camelCase keys). Each Organization has exactly one default
-kit once it has any: the Organization row is locked while the default moves, so two concurrent
-writes cannot both make (or both unset) one.
+Arguments and ActionError fields use the Python names (`website_url`, `sender.from_email`,
+`social_links[0].url`); the API shows them in camelCase (segmentflow.errors.api_path). Each
+Organization has exactly one default kit once it has any: the Organization row is locked while
+the default moves, so two concurrent writes cannot both make (or both unset) one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -21,12 +23,10 @@ from apps.assets.models import Asset
 from segmentflow.errors import ActionError
 from segmentflow.values import refuse_unstorable_text
 
-from . import fetching
 from .models import (
     COLOR_NAMES,
     FONT_NAMES,
-    FOOTER_FIELDS,
-    SENDER_FIELDS,
+    KIT_GROUPS,
     BrandExtraction,
     BrandKit,
     BrandKitLogo,
@@ -44,31 +44,60 @@ _NETWORK = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
 _http_url = URLValidator(schemes=["http", "https"])
 
 
-def _invalid(path: str, message: str) -> ActionError:
+class LogoChoice(TypedDict):
+    asset_id: str
+    role: str
+
+
+class SocialLink(TypedDict):
+    network: str
+    url: str
+
+
+class BrandKitFields(TypedDict, total=False):
+    """A kit's values besides its name, by Python name. The nested objects (colors, fonts,
+    sender, footer) are merged field by field, a None or empty field clearing it and a None
+    object clearing them all; logos and social_links replace the kit's."""
+
+    website_url: str | None
+    logos: Sequence[LogoChoice] | None
+    colors: Mapping[str, str | None] | None
+    fonts: Mapping[str, str | None] | None
+    sender: Mapping[str, str | None] | None
+    footer: Mapping[str, str | None] | None
+    social_links: Sequence[SocialLink] | None
+
+
+class BrandKitChanges(BrandKitFields, total=False):
+    name: str
+    is_default: bool
+
+
+def invalid(path: str, message: str) -> ActionError:
     return ActionError("validation_failed", path, message)
 
 
 def clean_text(value: Any, path: str, max_length: int, *, multiline: bool = False) -> str:
     if not isinstance(value, str):
-        raise _invalid(path, "must be a string")
+        raise invalid(path, "must be a string")
     text = value.strip()
     allowed = "\n" if multiline else ""
     if len(text) > max_length or any(not c.isprintable() and c not in allowed for c in text):
-        raise _invalid(path, f"at most {max_length} printable characters")
+        raise invalid(path, f"at most {max_length} printable characters")
     return text
 
 
 def clean_name(value: Any) -> str:
     name = clean_text(value, "name", 200) if value is not None else ""
     if not name:
-        raise _invalid("name", "field required")
+        raise invalid("name", "field required")
     return name
 
 
 def clean_color(value: Any, path: str) -> str:
     """`#RRGGBB` or `#rgb`, returned as lower-case `#rrggbb`."""
     if not isinstance(value, str) or not _HEX_COLOR.fullmatch(value.strip()):
-        raise _invalid(path, "must be a color such as #1a2b3c")
+        raise invalid(path, "must be a color such as #1a2b3c")
     digits = value.strip()[1:].lower()
     if len(digits) == 3:
         digits = "".join(digit * 2 for digit in digits)
@@ -77,107 +106,102 @@ def clean_color(value: Any, path: str) -> str:
 
 def clean_url(value: Any, path: str) -> str:
     if not isinstance(value, str) or len(value.strip()) > MAX_URL_LENGTH:
-        raise _invalid(path, f"must be an http(s) URL of at most {MAX_URL_LENGTH} characters")
+        raise invalid(path, f"must be an http(s) URL of at most {MAX_URL_LENGTH} characters")
     # Django's URLValidator lets a NUL through in the path; PostgreSQL cannot store one.
     refuse_unstorable_text(value, path)
     try:
         _http_url(value.strip())
     except ValidationError as exc:
-        raise _invalid(path, "must be an http(s) URL") from exc
+        raise invalid(path, "must be an http(s) URL") from exc
     return value.strip()
 
 
 def clean_email_address(value: Any, path: str) -> str:
     if not isinstance(value, str) or len(value.strip()) > 254:
-        raise _invalid(path, "not a valid email address")
+        raise invalid(path, "not a valid email address")
     try:
         validate_email(value.strip())
     except ValidationError as exc:
-        raise _invalid(path, "not a valid email address") from exc
+        raise invalid(path, "not a valid email address") from exc
     return value.strip()
 
 
-def _clean_field(group: str, key: str, value: Any) -> str:
-    path = f"{group}.{key}"
+def clean_group_field(group: str, name: str, value: Any) -> str:
+    path = f"{group}.{name}"
     if group == "colors":
         return clean_color(value, path)
     if group == "fonts":
         if not isinstance(value, str) or not FONT_FAMILY_PATTERN.fullmatch(value.strip()):
-            raise _invalid(path, "a font family name: letters, digits, spaces and hyphens")
+            raise invalid(path, "a font family name: letters, digits, spaces and hyphens")
         return value.strip()
-    if key in ("fromEmail", "replyTo"):
+    if name in ("from_email", "reply_to"):
         return clean_email_address(value, path)
-    if key == "address":
+    if name == "address":
         return clean_text(value, path, 1000, multiline=True)
     return clean_text(value, path, 200)
 
 
-GROUP_FIELDS = {
-    "colors": COLOR_NAMES,
-    "fonts": FONT_NAMES,
-    "sender": SENDER_FIELDS,
-    "footer": FOOTER_FIELDS,
-}
-
-
-def merge_group(group: str, current: dict[str, Any], patch: Any) -> dict[str, Any]:
-    """Merge `patch` into one of the nested objects field by field: None or "" clears a field,
-    and a None patch clears the whole object."""
+def merge_group(group: str, current: Mapping[str, str], patch: Any) -> dict[str, str]:
+    """Merge `patch` (Python names) into one of the kit's stored objects field by field: None
+    or "" clears a field, and a None patch clears the whole object."""
     if patch is None:
         return {}
-    if not isinstance(patch, dict):
-        raise _invalid(group, "must be an object")
+    if not isinstance(patch, Mapping):
+        raise invalid(group, "must be an object")
+    stored_keys = KIT_GROUPS[group]
     merged = dict(current)
-    for key, value in patch.items():
-        if key not in GROUP_FIELDS[group]:
-            raise _invalid(f"{group}.{key}", "unknown field")
+    for name, value in patch.items():
+        if name not in stored_keys:
+            raise invalid(f"{group}.{name}", "unknown field")
         if value is None or (isinstance(value, str) and not value.strip()):
-            merged.pop(key, None)
+            merged.pop(stored_keys[name], None)
         else:
-            merged[key] = _clean_field(group, key, value)
+            merged[stored_keys[name]] = clean_group_field(group, name, value)
     return merged
 
 
-def clean_social_links(links: Any) -> list[dict[str, str]]:
+def clean_social_link(link: Any, index: int) -> SocialLink:
+    """The link at `social_links[index]`, its network lower-cased."""
+    path = f"social_links[{index}]"
+    if not isinstance(link, Mapping) or set(link) != {"network", "url"}:
+        raise invalid(path, "must be an object {network, url}")
+    network = link["network"].strip().lower() if isinstance(link["network"], str) else ""
+    if not _NETWORK.fullmatch(network):
+        raise invalid(f"{path}.network", "a name such as linkedin or instagram")
+    return {"network": network, "url": clean_url(link["url"], f"{path}.url")}
+
+
+def clean_social_links(links: Any) -> list[SocialLink]:
     if links is None:
         return []
-    if not isinstance(links, list):
-        raise _invalid("socialLinks", "must be a list of {network, url}")
+    if not isinstance(links, Sequence) or isinstance(links, str):
+        raise invalid("social_links", "must be a list of {network, url}")
     if len(links) > MAX_SOCIAL_LINKS:
-        raise _invalid("socialLinks", f"at most {MAX_SOCIAL_LINKS} links")
-    cleaned = []
-    for index, link in enumerate(links):
-        path = f"socialLinks[{index}]"
-        if not isinstance(link, dict) or set(link) != {"network", "url"}:
-            raise _invalid(path, "must be an object {network, url}")
-        network = link["network"].strip().lower() if isinstance(link["network"], str) else ""
-        if not _NETWORK.fullmatch(network):
-            raise _invalid(f"{path}.network", "a name such as linkedin or instagram")
-        cleaned.append({"network": network, "url": clean_url(link["url"], f"{path}.url")})
-    return cleaned
+        raise invalid("social_links", f"at most {MAX_SOCIAL_LINKS} links")
+    return [clean_social_link(link, index) for index, link in enumerate(links)]
 
 
 def _clean_logos(organization: Organization, logos: Any) -> list[tuple[Asset, str]]:
     """Each logo must be a ready Asset of this Organization, each role used once."""
     if logos is None:
         return []
-    if not isinstance(logos, list):
-        raise _invalid("logos", "must be a list of {assetId, role}")
+    if not isinstance(logos, Sequence) or isinstance(logos, str):
+        raise invalid("logos", "must be a list of {assetId, role}")
     if len(logos) > MAX_LOGOS:
-        raise _invalid("logos", f"at most {MAX_LOGOS} logos")
-    ids = [logo.get("assetId") if isinstance(logo, dict) else None for logo in logos]
+        raise invalid("logos", f"at most {MAX_LOGOS} logos")
+    ids = [logo.get("asset_id") if isinstance(logo, Mapping) else None for logo in logos]
     # Locked, so a concurrent delete of the asset either sees the new logo or makes it a 422.
     assets = Asset.objects.for_org(organization).ready().select_for_update()
     found = {asset.pk: asset for asset in assets.filter(pk__in=[i for i in ids if i])}
     cleaned: list[tuple[Asset, str]] = []
     for index, (logo, asset_id) in enumerate(zip(logos, ids, strict=True)):
         if asset_id not in found:
-            raise _invalid(f"logos[{index}].assetId", "not a ready Asset of this Organization")
+            raise invalid(f"logos[{index}].asset_id", "not a ready Asset of this Organization")
         role = logo.get("role")
         if role not in LogoRole.values:
-            raise _invalid(f"logos[{index}].role", "must be primary, icon or dark")
+            raise invalid(f"logos[{index}].role", "must be primary, icon or dark")
         if any(role == used for _, used in cleaned):
-            raise _invalid(f"logos[{index}].role", f"another logo already has the role {role}")
+            raise invalid(f"logos[{index}].role", f"another logo already has the role {role}")
         cleaned.append((found[asset_id], role))
     return cleaned
 
@@ -201,16 +225,35 @@ def _make_default(kit: BrandKit) -> None:
     kit.is_default = True
 
 
+def _apply(kit: BrandKit, fields: BrandKitFields) -> None:
+    """Set the given values (all but the logos) on `kit`, checked."""
+    if "website_url" in fields:
+        url = fields["website_url"]
+        kit.website_url = clean_url(url, "website_url") if url else ""
+    for group in KIT_GROUPS:
+        if group in fields:
+            setattr(kit, group, merge_group(group, getattr(kit, group), fields.get(group)))
+    if "social_links" in fields:
+        kit.social_links = clean_social_links(fields["social_links"])
+
+
 @transaction.atomic
-def create_brand_kit(organization: Organization, data: dict[str, Any]) -> BrandKit:
-    """A new kit from the API shape; the Organization's first kit is its default."""
-    kit = BrandKit(organization=organization, name=clean_name(data.get("name")))
-    _apply(kit, {key: value for key, value in data.items() if key not in ("name", "isDefault")})
+def create_brand_kit(
+    organization: Organization,
+    *,
+    name: str,
+    is_default: bool | None = False,
+    **fields: Unpack[BrandKitFields],
+) -> BrandKit:
+    """A new kit; the Organization's first kit is its default, `is_default` makes a later one
+    the default instead."""
+    kit = BrandKit(organization=organization, name=clean_name(name))
+    _apply(kit, fields)
     # The Organization before the logos' Assets, in the same order as update_brand_kit.
     _lock_org(organization)
-    logos = _clean_logos(organization, data.get("logos"))
+    logos = _clean_logos(organization, fields.get("logos"))
     is_first = not BrandKit.objects.for_org(organization).exists()
-    if is_first or data.get("isDefault") is True:
+    if is_first or is_default is True:
         _make_default(kit)
     now = timezone.now()
     kit.created_at = kit.updated_at = now
@@ -220,8 +263,9 @@ def create_brand_kit(organization: Organization, data: dict[str, Any]) -> BrandK
 
 
 @transaction.atomic
-def update_brand_kit(kit: BrandKit, changes: dict[str, Any]) -> BrandKit:
-    """Apply a PATCH: nested objects merged field by field, lists replaced, None clears."""
+def update_brand_kit(kit: BrandKit, **changes: Unpack[BrandKitChanges]) -> BrandKit:
+    """Change the given values (a PATCH): nested objects merged field by field, lists
+    replaced, None clears; `is_default=True` moves the default here."""
     _lock_org(kit.organization)
     locked = BrandKit.objects.select_for_update().get(pk=kit.pk)
     if "name" in changes:
@@ -229,24 +273,13 @@ def update_brand_kit(kit: BrandKit, changes: dict[str, Any]) -> BrandKit:
     _apply(locked, changes)
     if "logos" in changes:
         _set_logos(locked, _clean_logos(locked.organization, changes["logos"]))
-    if changes.get("isDefault") is True:
+    if changes.get("is_default") is True:
         _make_default(locked)
-    elif "isDefault" in changes and locked.is_default:
-        raise _invalid("isDefault", "make another Brand Kit the default instead")
+    elif "is_default" in changes and locked.is_default:
+        raise invalid("is_default", "make another Brand Kit the default instead")
     locked.updated_at = timezone.now()
     locked.save()
     return locked
-
-
-def _apply(kit: BrandKit, changes: dict[str, Any]) -> None:
-    if "websiteUrl" in changes:
-        url = changes["websiteUrl"]
-        kit.website_url = clean_url(url, "websiteUrl") if url else ""
-    for group in GROUP_FIELDS:
-        if group in changes:
-            setattr(kit, group, merge_group(group, getattr(kit, group), changes[group]))
-    if "socialLinks" in changes:
-        kit.social_links = clean_social_links(changes["socialLinks"])
 
 
 @transaction.atomic
@@ -267,39 +300,19 @@ def delete_brand_kit(kit: BrandKit) -> None:
             successor.save(update_fields=["is_default", "updated_at"])
 
 
-def start_extraction(kit: BrandKit, url: Any, *, apply: bool = False) -> BrandExtraction:
-    """Queue an import of the brand at `url` into `kit`. A URL that is plainly not a public
-    http(s) address is refused now (`url_not_allowed`); what its host resolves to, and where
-    it redirects, is checked by the job, which fails with a clear error."""
-    if not isinstance(url, str) or not url.strip():
-        raise _invalid("url", "field required")
-    url = url.strip()
-    if len(url) > MAX_URL_LENGTH:
-        raise _invalid("url", f"at most {MAX_URL_LENGTH} characters")
-    if "://" not in url and not url.lower().startswith(("file:", "gopher:", "ftp:", "data:")):
-        url = f"https://{url}"  # "acme.com", as people type it
-    try:
-        target = fetching.check_url(url)
-    except fetching.FetchRefused as exc:
-        raise ActionError("url_not_allowed", "url", f"This URL cannot be imported: {exc}.") from exc
-    extraction = BrandExtraction.objects.create(
-        organization=kit.organization, brand_kit=kit, url=target.url, apply=bool(apply)
-    )
-    # Imported lazily: the task module imports the job, which imports these actions.
-    from .tasks import run_brand_extraction
-
-    transaction.on_commit(lambda: run_brand_extraction.enqueue(extraction.pk))
-    return extraction
-
-
 # What `apply_extraction` can write, one name per part of the proposal.
 EXTRACTION_PARTS = (
-    "websiteUrl",
+    "website_url",
     "logos",
     *(f"colors.{name}" for name in COLOR_NAMES),
     *(f"fonts.{name}" for name in FONT_NAMES),
-    "socialLinks",
+    "social_links",
 )
+
+
+def _chosen_values(result: dict[str, Any], group: str, chosen: set[str]) -> dict[str, str]:
+    found = result.get(group) or {}
+    return {name: value for name, value in found.items() if f"{group}.{name}" in chosen and value}
 
 
 @transaction.atomic
@@ -311,36 +324,33 @@ def apply_extraction(extraction: BrandExtraction, parts: Collection[str] | None 
         raise ActionError("invalid_state", None, "Only a finished import can be applied.")
     chosen = set(EXTRACTION_PARTS if parts is None else parts)
     if not chosen:
-        raise _invalid("parts", "Select at least one part to apply.")
+        raise invalid("parts", "Select at least one part to apply.")
     if unknown := chosen - set(EXTRACTION_PARTS):
-        raise _invalid("parts", f"unknown parts: {', '.join(sorted(unknown))}")
+        raise invalid("parts", f"unknown parts: {', '.join(sorted(unknown))}")
+    # The proposal is stored in the API shape (see BrandExtraction).
     result = locked.result
     kit = BrandKit.objects.select_for_update().get(pk=locked.brand_kit_id)
-    changes: dict[str, Any] = {}
-    if "websiteUrl" in chosen and result.get("websiteUrl"):
-        changes["websiteUrl"] = result["websiteUrl"]
+    changes: BrandKitFields = {}
+    if "website_url" in chosen and result.get("websiteUrl"):
+        changes["website_url"] = result["websiteUrl"]
     if "logos" in chosen and result.get("logos"):
         proposed = {logo["role"]: logo["assetId"] for logo in result["logos"]}
         kept = [
-            {"assetId": logo.asset_id, "role": logo.role}
+            LogoChoice(asset_id=logo.asset_id, role=logo.role)
             for logo in kit.logos.all()
             if logo.role not in proposed
         ]
         changes["logos"] = [
-            *({"assetId": asset_id, "role": role} for role, asset_id in proposed.items()),
+            *(LogoChoice(asset_id=asset_id, role=role) for role, asset_id in proposed.items()),
             *kept,
         ]
-    for group in ("colors", "fonts"):
-        values = {
-            name: value
-            for name, value in (result.get(group) or {}).items()
-            if f"{group}.{name}" in chosen and value
-        }
-        if values:
-            changes[group] = values
-    if "socialLinks" in chosen and result.get("socialLinks"):
-        changes["socialLinks"] = result["socialLinks"]
-    updated = update_brand_kit(kit, changes)
+    if colors := _chosen_values(result, "colors", chosen):
+        changes["colors"] = colors
+    if fonts := _chosen_values(result, "fonts", chosen):
+        changes["fonts"] = fonts
+    if "social_links" in chosen and result.get("socialLinks"):
+        changes["social_links"] = result["socialLinks"]
+    updated = update_brand_kit(kit, **changes)
     locked.applied_at = timezone.now()
     locked.save(update_fields=["applied_at"])
     return updated

@@ -7,14 +7,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Status
 
-from apps.accounts.models import Organization
 from segmentflow.api import ApiRouter
 from segmentflow.auth import request_organization as _org
-from segmentflow.errors import not_found
 from segmentflow.pagination import PageQuery, paginate
+from segmentflow.scopes import BRAND_KIT_READ, BRAND_KIT_WRITE
 
 from . import actions
-from .extraction import expire_if_stale
+from .extraction.actions import start_extraction
 from .models import BrandExtraction, BrandKit
 from .schemas import (
     BrandExtractionOut,
@@ -28,25 +27,13 @@ from .schemas import (
 router = ApiRouter(tags=["brandKits"])
 
 
-def get_brand_kit_or_404(organization: Organization, brand_kit_id: str) -> BrandKit:
-    kit = (
-        BrandKit.objects.for_org(organization)
-        .prefetch_related("logos")
-        .filter(pk=brand_kit_id)
-        .first()
-    )
-    if kit is None:
-        raise not_found("Brand Kit")
-    return kit
-
-
 def _fresh(kit: BrandKit) -> BrandKit:
     """The kit as stored, with its logos, for the response."""
     return BrandKit.objects.prefetch_related("logos").get(pk=kit.pk)
 
 
 @router.get(
-    "/brand-kit", response=BrandKitList, scope="brand_kit:read", operation_id="brandKits_list"
+    "/brand-kit", response=BrandKitList, scope=BRAND_KIT_READ, operation_id="brandKits_list"
 )
 def brand_kits_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """List Brand Kits, newest first."""
@@ -57,30 +44,30 @@ def brand_kits_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, 
 @router.get(
     "/brand-kit/{brand_kit_id}",
     response=BrandKitOut,
-    scope="brand_kit:read",
+    scope=BRAND_KIT_READ,
     operation_id="brandKits_get",
 )
 def brand_kits_get(request: HttpRequest, brand_kit_id: str) -> BrandKit:
-    return get_brand_kit_or_404(_org(request), brand_kit_id)
+    return BrandKit.objects.get_for_org_or_404(_org(request), brand_kit_id)
 
 
 @router.post(
     "/brand-kit",
     response={201: BrandKitOut},
-    scope="brand_kit:write",
+    scope=BRAND_KIT_WRITE,
     operation_id="brandKits_create",
 )
 def brand_kits_create(request: HttpRequest, payload: BrandKitCreateIn) -> Status:
     """Create a Brand Kit. The Organization's first kit is its default; `isDefault: true`
     makes a later one the default instead. Logos must be ready Assets."""
-    kit = actions.create_brand_kit(_org(request), payload.model_dump(by_alias=True))
+    kit = actions.create_brand_kit(_org(request), **payload.model_dump())
     return Status(201, _fresh(kit))
 
 
 @router.patch(
     "/brand-kit/{brand_kit_id}",
     response=BrandKitOut,
-    scope="brand_kit:write",
+    scope=BRAND_KIT_WRITE,
     operation_id="brandKits_update",
 )
 def brand_kits_update(
@@ -88,28 +75,29 @@ def brand_kits_update(
 ) -> BrandKit:
     """Change the brand defaults: colors, fonts, sender and footer are merged field by field
     (`null` clears), logos and socialLinks replaced; `isDefault: true` moves the default here."""
-    kit = get_brand_kit_or_404(_org(request), brand_kit_id)
-    changes = payload.model_dump(by_alias=True, exclude_unset=True)
-    return _fresh(actions.update_brand_kit(kit, changes))
+    kit = BrandKit.objects.get_for_org_or_404(_org(request), brand_kit_id)
+    changes = payload.model_dump(exclude_unset=True)
+    return _fresh(actions.update_brand_kit(kit, **changes))
 
 
 @router.delete(
     "/brand-kit/{brand_kit_id}",
     response={204: None},
-    scope="brand_kit:write",
+    scope=BRAND_KIT_WRITE,
     operation_id="brandKits_delete",
 )
 def brand_kits_delete(request: HttpRequest, brand_kit_id: str) -> Status:
     """Delete the Brand Kit; when it was the default, the most recent remaining kit becomes
     the default."""
-    actions.delete_brand_kit(get_brand_kit_or_404(_org(request), brand_kit_id))
+    kit = BrandKit.objects.get_for_org_or_404(_org(request), brand_kit_id)
+    actions.delete_brand_kit(kit)
     return Status(204, None)
 
 
 @router.post(
     "/brand-kit/{brand_kit_id}/extractions",
     response={202: BrandExtractionOut},
-    scope="brand_kit:write",
+    scope=BRAND_KIT_WRITE,
     operation_id="brandKits_startExtraction",
 )
 def brand_kits_start_extraction(
@@ -119,22 +107,17 @@ def brand_kits_start_extraction(
     `GET /brand-kit/extractions/{extractionId}` for progress. A URL that is not a public http(s)
     address is refused with 422 `url_not_allowed`; one whose host or redirect leads somewhere
     private fails the extraction with an explanation in `error`."""
-    kit = get_brand_kit_or_404(_org(request), brand_kit_id)
-    extraction = actions.start_extraction(kit, payload.url, apply=payload.apply)
+    kit = BrandKit.objects.get_for_org_or_404(_org(request), brand_kit_id)
+    extraction = start_extraction(kit, payload.url, apply=payload.apply)
     return Status(202, extraction)
 
 
 @router.get(
     "/brand-kit/extractions/{extraction_id}",
     response=BrandExtractionOut,
-    scope="brand_kit:read",
+    scope=BRAND_KIT_READ,
     operation_id="brandKits_getExtraction",
 )
 def brand_kits_get_extraction(request: HttpRequest, extraction_id: str) -> BrandExtraction:
     """An extraction's status, progress and current step, and its result once it succeeded."""
-    extraction = BrandExtraction.objects.filter(
-        organization=_org(request), pk=extraction_id
-    ).first()
-    if extraction is None:
-        raise not_found("Extraction")
-    return expire_if_stale(extraction)
+    return BrandExtraction.objects.get_for_org_or_404(_org(request), extraction_id).reported()

@@ -1,58 +1,72 @@
-"""`brand.*` as templates see it: a Brand Kit flattened into plain values, with defaults, so a
-template can use `{{ brand.colors.primary }}` or `{{ brand.logo.url }}` without checks."""
+"""`brand.*` as templates see it, built in this one place: a Brand Kit's values flattened into
+plain values, with defaults, so a template can use `{{ brand.colors.primary }}` or
+`{{ brand.logo.url }}` without checks. The email templates, the editor's live sample and the
+read-only kit page all show this shape."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypedDict
 
 from apps.accounts.models import Organization
 from apps.assets import storage
+from apps.assets.models import Asset
 
+from .colors import DEFAULT_COLORS, readable_text_on
 from .fonts import font_stack
-from .models import COLOR_NAMES, FOOTER_FIELDS, SENDER_FIELDS, BrandKit, LogoRole
-
-# Neutral colors for whatever the kit leaves unset, so a template's CSS never gets an empty value.
-DEFAULT_COLORS = {
-    "primary": "#111827",
-    "secondary": "#4b5563",
-    "accent": "#2563eb",
-    "background": "#ffffff",
-    "text": "#111827",
-}
+from .models import COLOR_NAMES, KIT_GROUPS, BrandKit, LogoRole
 
 
-def brand_context(kit: BrandKit) -> dict[str, Any]:
-    """The kit as `brand`: colors, logos (by role, plus `logo`: the primary one or the first),
-    fonts with their CSS stacks, footer, sender and socialLinks."""
+class BrandLogo(TypedDict):
+    url: str | None  # None while the Asset's image is not ready
+    alt: str
+    width: int | None
+    height: int | None
+
+
+def brand_logo(asset: Asset, brand_name: str) -> BrandLogo:
+    """An Asset as `brand.logos.<role>`; its alt text defaults to the brand's name."""
+    return {
+        "url": storage.public_url(asset.original_key) if asset.is_ready else None,
+        "alt": asset.alt_text or brand_name,
+        "width": asset.width,
+        "height": asset.height,
+    }
+
+
+def build_brand(kit: BrandKit, logos: Mapping[str, BrandLogo]) -> dict[str, Any]:
+    """`brand` from a kit's values, saved or not, and its logos by role: colors (defaults for
+    the unset ones), `buttonText` (readable on the primary color), logos by role plus `logo`
+    (the primary one, else the first), fonts with their CSS stacks, footer, sender and
+    socialLinks."""
+    colors = {name: kit.colors.get(name, DEFAULT_COLORS[name]) for name in COLOR_NAMES}
     # Every role is present (None when unset): with strict variables `{% if brand.logos.dark %}`
     # must work on a kit without one.
-    logos: dict[str, dict[str, Any] | None] = dict.fromkeys(LogoRole.values)
-    saved_logos = [] if kit._state.adding else kit.logos.select_related("asset")
-    for logo in saved_logos:
-        asset = logo.asset
-        logos[logo.role] = {
-            "url": storage.public_url(asset.original_key) if asset.is_ready else None,
-            "alt": asset.alt_text or kit.name,
-            "width": asset.width,
-            "height": asset.height,
-        }
+    by_role: dict[str, BrandLogo | None] = {role: logos.get(role) for role in LogoRole.values}
     heading, body = kit.fonts.get("heading"), kit.fonts.get("body")
     return {
         "name": kit.name,
         "websiteUrl": kit.website_url or None,
-        "colors": {name: kit.colors.get(name, DEFAULT_COLORS[name]) for name in COLOR_NAMES},
-        "logo": logos["primary"] or next((logo for logo in logos.values() if logo), None),
-        "logos": logos,
+        "colors": colors,
+        "buttonText": readable_text_on(colors["primary"]),
+        "logo": by_role["primary"] or next((logo for logo in by_role.values() if logo), None),
+        "logos": by_role,
         "fonts": {
             "heading": heading,
             "body": body,
             "headingStack": font_stack(heading),
             "bodyStack": font_stack(body),
         },
-        "footer": {name: kit.footer.get(name) for name in FOOTER_FIELDS},
-        "sender": {name: kit.sender.get(name) for name in SENDER_FIELDS},
+        "footer": {key: kit.footer.get(key) for key in KIT_GROUPS["footer"].values()},
+        "sender": {key: kit.sender.get(key) for key in KIT_GROUPS["sender"].values()},
         "socialLinks": [dict(link) for link in kit.social_links],
     }
+
+
+def brand_context(kit: BrandKit) -> dict[str, Any]:
+    """A kit as `brand`, with its saved logos (an unsaved kit has none)."""
+    saved_logos = [] if kit._state.adding else kit.logos.select_related("asset")
+    return build_brand(kit, {logo.role: brand_logo(logo.asset, kit.name) for logo in saved_logos})
 
 
 def brand_context_for(organization: Organization, kit: BrandKit | None = None) -> dict[str, Any]:

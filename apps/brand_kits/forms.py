@@ -1,58 +1,57 @@
-"""The Brand Kit editor's form: what a marketer typed, in and out of the API shape.
+"""Dashboard forms of Brand Kits: the editor, with its live sample, and the import's start.
 
-Inputs are named after the API's field paths (`colors.primary`, `sender.fromEmail`,
-`socialLinks[0].url`), so an ActionError's `field` names the input that shows its message.
-Each field is checked with the actions' own validators so that every error shows at once;
-the action still validates everything when it saves.
+The editor's inputs are named after the actions' fields (`website_url`, `colors.primary`,
+`sender.from_email`, `social_links[0].url`), so an ActionError lands on the input it names
+(segmentflow.dashboard.add_action_error). Each value is checked with the actions' own rules, so
+that every error shows at once; the action still checks everything when it saves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import functools
+import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from django import forms
+from django.forms import BoundField
 from django.http import QueryDict
 
 from apps.accounts.models import Organization
-from apps.assets import storage
 from apps.assets.models import Asset
+from segmentflow.dashboard import add_action_error
 from segmentflow.errors import ActionError
 
 from . import actions
-from .context import DEFAULT_COLORS
-from .fonts import font_stack
-from .models import BrandKit, LogoRole
-from .palette import contrast_warnings, readable_text_on
+from .actions import BrandKitFields, LogoChoice, SocialLink
+from .colors import DEFAULT_COLORS, contrast_warnings
+from .context import brand_logo, build_brand
+from .models import COLOR_NAMES, KIT_GROUPS, BrandKit, LogoRole
 
-LABELS = {
-    "name": "Name",
-    "websiteUrl": "Website URL",
-    "colors.primary": "Primary",
-    "colors.secondary": "Secondary",
-    "colors.accent": "Accent",
-    "colors.background": "Background",
-    "colors.text": "Text",
-    "fonts.heading": "Heading font",
-    "fonts.body": "Body font",
-    "sender.fromName": "From name",
-    "sender.fromEmail": "From email",
-    "sender.replyTo": "Reply-to",
-    "footer.companyName": "Company name",
-    "footer.address": "Postal address",
+# Each input of the editor but the logos and social links: its label and help text.
+INPUTS = {
+    "name": ("Name", ""),
+    "website_url": ("Website URL", "Your public website; “Import from website” starts from it."),
+    "colors.primary": ("Primary", "Buttons and links."),
+    "colors.secondary": ("Secondary", ""),
+    "colors.accent": ("Accent", ""),
+    "colors.background": ("Background", "Behind the email's content."),
+    "colors.text": ("Text", "Body text, on the background color."),
+    "fonts.heading": ("Heading font", ""),
+    "fonts.body": ("Body font", ""),
+    "sender.from_name": ("From name", "Shown as the sender in the inbox, e.g. “Acme Coffee”."),
+    "sender.from_email": (
+        "From email",
+        "An address on a sending domain verified in Settings → Domains.",
+    ),
+    "sender.reply_to": ("Reply-to", "Where replies go, when not to the from address."),
+    "footer.company_name": ("Company name", ""),
+    "footer.address": (
+        "Postal address",
+        "Marketing email must carry the sender's postal address (CAN-SPAM, and the law of most "
+        "countries): every marketing email's footer shows it.",
+    ),
 }
-HELP = {
-    "websiteUrl": "Your public website; “Import from website” starts from it.",
-    "colors.primary": "Buttons and links.",
-    "colors.background": "Behind the email's content.",
-    "colors.text": "Body text, on the background color.",
-    "sender.fromName": "Shown as the sender in the inbox, e.g. “Acme Coffee”.",
-    "sender.fromEmail": "An address on a sending domain verified in Settings → Domains.",
-    "sender.replyTo": "Where replies go, when not to the from address.",
-    "footer.address": "Marketing email must carry the sender's postal address (CAN-SPAM, "
-    "and the law of most countries): every marketing email's footer shows it.",
-}
-GROUPS = actions.GROUP_FIELDS
 LOGO_ROLES = [
     (LogoRole.PRIMARY.value, "Primary logo", "The logo at the top of every email."),
     (LogoRole.ICON.value, "Icon", "A square mark, for small spaces."),
@@ -100,279 +99,313 @@ SOCIAL_NETWORKS = (
 # Empty rows shown after the kit's social links, so one can be added without JavaScript.
 SPARE_SOCIAL_ROWS = 1
 MAX_LOGO_CHOICES = 48
+# The live sample's name while the kit has none.
+SAMPLE_NAME = "Your brand"
 
 
-@dataclass
-class Field:
-    """One input: its API path (the input's name), what was typed, and its errors."""
-
-    path: str
-    value: str
-    errors: list[str] = field(default_factory=list)
+class KitInput(BoundField):
+    """One input of the editor, with what its template needs besides Django's own."""
 
     @property
-    def id(self) -> str:
-        return "kit-" + self.path.replace(".", "-").replace("[", "-").replace("]", "")
-
-    @property
-    def label(self) -> str:
-        return LABELS.get(self.path, self.path)
-
-    @property
-    def help(self) -> str:
-        return HELP.get(self.path, "")
+    def auto_id(self) -> str:
+        # `kit-colors-primary`: no dots, which CSS selectors would read as classes.
+        return "kit-" + re.sub(r"[._\[\]]+", "-", self.name).strip("-")
 
     @property
     def key(self) -> str:
-        return self.path.rpartition(".")[2]
+        """The last part of the name: `heading` for `fonts.heading`."""
+        return self.name.rpartition(".")[2]
 
     @property
     def input_type(self) -> str:
-        return {"websiteUrl": "url", "fromEmail": "email", "replyTo": "email"}.get(self.key, "text")
+        types = {"website_url": "url", "from_email": "email", "reply_to": "email"}
+        return types.get(self.key, "text")
 
     @property
     def multiline(self) -> bool:
-        return self.path == "footer.address"
+        return self.name == "footer.address"
 
     @property
     def picker_value(self) -> str:
         """For a color's `<input type=color>`: the typed color, else the templates' default."""
         try:
-            return actions.clean_color(self.value, self.path)
+            return actions.clean_color(self.value(), self.name)
         except ActionError:
             return DEFAULT_COLORS.get(self.key, "#000000")
 
 
-@dataclass
-class SocialRow:
-    index: int
-    network: Field
-    url: Field
+def _input(label: str = "", help_text: str = "") -> forms.Field:
+    # A plain Field keeps the value as typed: the actions' rules check it (KitForm.clean).
+    return forms.Field(required=False, initial="", label=label, help_text=help_text)
 
 
-@dataclass
-class KitForm:
-    """The editor's values as typed (strings), and the errors found in them."""
+def posted_logos(data: Mapping[str, Any]) -> dict[str, str]:
+    """Role → the Asset id posted for it as `logos.<role>` ("" for none)."""
+    return {role: data.get(f"logos.{role}") or "" for role, _, _ in LOGO_ROLES}
 
-    fields: dict[str, Field]
-    logos: dict[str, str]  # role → asset id ("" for none)
-    social_links: list[SocialRow]
-    errors: list[str] = field(default_factory=list)  # not tied to one field
-    logo_errors: dict[str, list[str]] = field(default_factory=dict)
 
-    @classmethod
-    def for_kit(cls, kit: BrandKit | None) -> KitForm:
-        values = {"name": kit.name if kit else "", "websiteUrl": kit.website_url if kit else ""}
-        for group, keys in GROUPS.items():
-            stored = getattr(kit, group) if kit else {}
-            values |= {f"{group}.{key}": stored.get(key, "") for key in keys}
-        logos = {role: "" for role, _, _ in LOGO_ROLES}
-        links: list[dict[str, str]] = []
-        if kit is not None:
-            logos |= {logo.role: logo.asset_id for logo in kit.logos.all()}
-            links = kit.social_links
-        return cls._build(values, logos, links)
+BLANK_LINK = SocialLink(network="", url="")
 
-    @classmethod
-    def from_post(cls, data: QueryDict) -> KitForm:
-        values = {path: data.get(path, "") for path in LABELS}
-        logos = {role: data.get(f"logos.{role}", "") for role, _, _ in LOGO_ROLES}
-        networks, urls = data.getlist("socialLinks.network"), data.getlist("socialLinks.url")
-        links = [
-            {"network": network, "url": url}
-            for network, url in zip(networks, urls, strict=False)
-            if network.strip() or url.strip()
-        ]
-        return cls._build(values, logos, links)
 
-    @classmethod
-    def _build(
-        cls, values: dict[str, str], logos: dict[str, str], links: list[dict[str, str]]
-    ) -> KitForm:
-        rows = [
-            SocialRow(
-                index,
-                Field(f"socialLinks[{index}].network", link["network"]),
-                Field(f"socialLinks[{index}].url", link["url"]),
-            )
-            for index, link in enumerate(
-                [*links, *[{"network": "", "url": ""}] * SPARE_SOCIAL_ROWS]
-            )
-        ]
-        return cls({path: Field(path, value) for path, value in values.items()}, logos, rows)
+class KitForm(forms.Form):
+    """The editor: a kit's values as typed, checked, saved through the actions."""
 
-    # For the template: the fields of one section.
-    def group(self, name: str) -> list[Field]:
-        return [self.fields[f"{name}.{key}"] for key in GROUPS[name]]
+    bound_field_class = KitInput
+
+    def __init__(
+        self,
+        organization: Organization,
+        data: QueryDict | None = None,
+        *,
+        kit: BrandKit | None = None,
+    ) -> None:
+        self.organization = organization
+        if data is None:
+            links = list(kit.social_links) if kit else []
+            super().__init__(initial=_kit_inputs(kit))
+        else:
+            links = _posted_links(data)
+            names = [*INPUTS, *(f"logos.{role}" for role, _, _ in LOGO_ROLES)]
+            typed = {name: data.get(name, "") for name in names}
+            super().__init__(typed | _link_inputs([*links, *[BLANK_LINK] * SPARE_SOCIAL_ROWS]))
+        self.link_count = len(links)
+        for name, (label, help_text) in INPUTS.items():
+            self.fields[name] = _input(label, help_text)
+        for role, label, help_text in LOGO_ROLES:
+            self.fields[f"logos.{role}"] = _input(label, help_text)
+        for index in range(self.link_count + SPARE_SOCIAL_ROWS):
+            self.fields[f"social_links[{index}].network"] = _input("Network")
+            self.fields[f"social_links[{index}].url"] = _input("URL")
+
+    # For the template: the inputs of each section.
+    def _group(self, group: str) -> list[BoundField]:
+        return [self[f"{group}.{name}"] for name in KIT_GROUPS[group]]
 
     @property
-    def colors(self) -> list[Field]:
-        return self.group("colors")
+    def colors(self) -> list[BoundField]:
+        return self._group("colors")
 
     @property
-    def fonts(self) -> list[Field]:
-        return self.group("fonts")
+    def fonts(self) -> list[BoundField]:
+        return self._group("fonts")
 
     @property
-    def sender(self) -> list[Field]:
-        return self.group("sender")
+    def sender(self) -> list[BoundField]:
+        return self._group("sender")
 
     @property
-    def footer(self) -> list[Field]:
-        return self.group("footer")
+    def footer(self) -> list[BoundField]:
+        return self._group("footer")
 
     @property
-    def links(self) -> list[dict[str, str]]:
+    def social_rows(self) -> list[tuple[BoundField, BoundField]]:
+        """Each social link's network and URL inputs, then the spare rows."""
         return [
-            {"network": row.network.value.strip(), "url": row.url.value.strip()}
-            for row in self.social_links
-            if row.network.value.strip() or row.url.value.strip()
+            (self[f"social_links[{index}].network"], self[f"social_links[{index}].url"])
+            for index in range(self.link_count + SPARE_SOCIAL_ROWS)
         ]
 
-    @property
-    def has_errors(self) -> bool:
-        return bool(
-            self.errors
-            or self.logo_errors
-            or any(f.errors for f in self.fields.values())
-            or any(row.network.errors or row.url.errors for row in self.social_links)
-        )
+    def clean(self) -> dict[str, Any]:
+        self._check("name", actions.clean_name)
+        optional: dict[str, Callable[[str], str]] = {
+            "website_url": functools.partial(actions.clean_url, path="website_url")
+        }
+        for group, names in KIT_GROUPS.items():
+            for name in names:
+                optional[f"{group}.{name}"] = functools.partial(
+                    actions.clean_group_field, group, name
+                )
+        for name, clean in optional.items():
+            if self.cleaned_data[name].strip():
+                self._check(name, clean)
+            else:
+                self.cleaned_data[name] = ""  # emptied: the action clears it
+        for index in range(self.link_count):
+            prefix = f"social_links[{index}]"
+            link = {key: self.cleaned_data[f"{prefix}.{key}"] for key in ("network", "url")}
+            try:
+                cleaned = actions.clean_social_link(link, index)
+            except ActionError as error:
+                add_action_error(self, error)
+            else:
+                self.cleaned_data |= {f"{prefix}.{key}": value for key, value in cleaned.items()}
+        return self.cleaned_data
 
-    def to_data(self) -> dict[str, Any]:
-        """The form as the actions take it: every field, so an emptied one is cleared."""
-        data: dict[str, Any] = {
-            "name": self.fields["name"].value,
-            "websiteUrl": self.fields["websiteUrl"].value.strip(),
+    def _check(self, name: str, clean: Callable[[str], str]) -> None:
+        """Replace the typed value with the action's cleaned one, or show its error."""
+        try:
+            self.cleaned_data[name] = clean(self.cleaned_data[name])
+        except ActionError as error:
+            add_action_error(self, error)
+
+    def create(self) -> BrandKit | None:
+        """Create the kit; None when the action refused it (the error is on the form)."""
+        try:
+            return actions.create_brand_kit(
+                self.organization, name=self.cleaned_data["name"], **self._values()
+            )
+        except ActionError as error:
+            add_action_error(self, error, self._action_fields())
+            return None
+
+    def update(self, kit: BrandKit) -> BrandKit | None:
+        """Save every value into `kit` (an emptied field is cleared); None when refused."""
+        try:
+            return actions.update_brand_kit(kit, name=self.cleaned_data["name"], **self._values())
+        except ActionError as error:
+            add_action_error(self, error, self._action_fields())
+            return None
+
+    def _values(self) -> BrandKitFields:
+        data = self.cleaned_data
+
+        def group(name: str) -> dict[str, str]:
+            return {field: data[f"{name}.{field}"] for field in KIT_GROUPS[name]}
+
+        return {
+            "website_url": data["website_url"],
             "logos": [
-                {"assetId": asset_id, "role": role}
-                for role, asset_id in self.logos.items()
+                LogoChoice(asset_id=asset_id, role=role)
+                for role, asset_id in self.chosen_logos().items()
                 if asset_id
             ],
-            "socialLinks": self.links,
+            "colors": group("colors"),
+            "fonts": group("fonts"),
+            "sender": group("sender"),
+            "footer": group("footer"),
+            "social_links": _valid_links(data, self.link_count),
         }
-        for group, keys in GROUPS.items():
-            data[group] = {key: self.fields[f"{group}.{key}"].value for key in keys}
-        return data
 
-    def add_action_error(self, error: ActionError) -> None:
-        """Show an action's error next to the input it names, or above the form."""
-        path = error.field or ""
-        if path in self.fields:
-            self.fields[path].errors.append(error.message)
-            return
-        for row in self.social_links:
-            for row_field in (row.network, row.url):
-                if path == row_field.path:
-                    row_field.errors.append(error.message)
-                    return
-            if path == f"socialLinks[{row.index}]":
-                row.url.errors.append(error.message)
-                return
-        if path.startswith("logos["):
-            # `logos[i]…` counts the logos sent, in the order of LOGO_ROLES.
-            chosen = [role for role, asset_id in self.logos.items() if asset_id]
-            index = int(path[6:].partition("]")[0] or -1)
-            if 0 <= index < len(chosen):
-                self.logo_errors.setdefault(chosen[index], []).append(error.message)
-                return
-        self.errors.append(error.message if not path else f"{path}: {error.message}")
+    def _action_fields(self) -> dict[str, str]:
+        """The action counts `logos[i]` among the logos chosen, in the order of LOGO_ROLES."""
+        chosen = [role for role, asset_id in self.chosen_logos().items() if asset_id]
+        return {f"logos[{index}].asset_id": f"logos.{role}" for index, role in enumerate(chosen)}
 
-    def validate(self) -> bool:
-        """Check each field with the actions' validators; True when none has an error."""
-        self._check(actions.clean_name, self.fields["name"].value)
-        if url := self.fields["websiteUrl"].value.strip():
-            self._check(actions.clean_url, url, "websiteUrl")
-        for group, keys in GROUPS.items():
-            for key in keys:
-                value = self.fields[f"{group}.{key}"].value
-                self._check(actions.merge_group, group, {}, {key: value})
-        for index, link in enumerate(self.links):
-            # Checked alone, the link is socialLinks[0]: its errors are moved to its row.
-            self._check(actions.clean_social_links, [link], link_index=index)
-        return not self.has_errors
+    def chosen_logos(self) -> dict[str, str]:
+        """Role → the Asset id chosen for it ("" for none), as typed or saved."""
+        return {role: self[f"logos.{role}"].value() or "" for role, _, _ in LOGO_ROLES}
 
-    def _check(self, clean: Callable[..., Any], *args: Any, link_index: int | None = None) -> None:
-        try:
-            clean(*args)
-        except ActionError as error:
-            if link_index is not None and error.field:
-                error.field = error.field.replace("[0]", f"[{link_index}]", 1)
-            self.add_action_error(error)
+    def _valid_values(self) -> Mapping[str, Any]:
+        """The values that pass the checks: the saved kit's before anything is typed."""
+        if not self.is_bound:
+            return self.initial
+        self.is_valid()
+        return self.cleaned_data
 
+    def sample_brand(self) -> dict[str, Any]:
+        """`brand` for the live sample: the valid values so far, the templates' defaults for
+        the rest."""
+        values = self._valid_values()
 
-def valid_values(form: KitForm) -> dict[str, dict[str, str]]:
-    """The groups' values that pass validation, cleaned; for the live sample."""
-    cleaned: dict[str, dict[str, str]] = {}
-    for group, keys in GROUPS.items():
-        cleaned[group] = {}
-        for key in keys:
-            value = form.fields[f"{group}.{key}"].value
-            if not value.strip():
-                continue
-            try:
-                cleaned[group] |= actions.merge_group(group, {}, {key: value})
-            except ActionError:
-                continue
-    return cleaned
+        def group(name: str) -> dict[str, str]:
+            fields = KIT_GROUPS[name].items()
+            return {key: value for field, key in fields if (value := values.get(f"{name}.{field}"))}
+
+        name = str(self["name"].value() or "").strip() or SAMPLE_NAME
+        sample = BrandKit(
+            name=name,
+            colors=group("colors"),
+            fonts=group("fonts"),
+            footer=group("footer"),
+            social_links=_valid_links(values, self.link_count),
+        )
+        chosen = self.chosen_logos()
+        ids = [asset_id for asset_id in chosen.values() if asset_id]
+        ready = Asset.objects.for_org(self.organization).ready().in_bulk(ids)
+        logos = {
+            role: brand_logo(ready[asset_id], name)
+            for role, asset_id in chosen.items()
+            if asset_id in ready
+        }
+        return build_brand(sample, logos)
+
+    def contrast_warnings(self) -> list[dict[str, str]]:
+        """Contrast warnings for the colors so far (invalid ones count as unset)."""
+        values = self._valid_values()
+        return contrast_warnings(
+            {name: color for name in COLOR_NAMES if (color := values.get(f"colors.{name}"))}
+        )
+
+    def logo_pickers(self) -> dict[str, Any]:
+        errors = {role: self[f"logos.{role}"].errors for role, _, _ in LOGO_ROLES}
+        return logo_pickers(self.organization, self.chosen_logos(), errors)
 
 
-def ready_assets(organization: Organization) -> list[Asset]:
-    """The images a logo can be picked from: the newest ready Assets."""
-    return list(Asset.objects.for_org(organization).ready()[:MAX_LOGO_CHOICES])
+def _kit_inputs(kit: BrandKit | None) -> dict[str, Any]:
+    """The editor's inputs filled from a saved kit (empty for a new one)."""
+    if kit is None:
+        return {}
+    values: dict[str, Any] = {"name": kit.name, "website_url": kit.website_url}
+    for group, stored_keys in KIT_GROUPS.items():
+        stored = getattr(kit, group)
+        values |= {f"{group}.{name}": stored.get(key, "") for name, key in stored_keys.items()}
+    values |= {f"logos.{logo.role}": logo.asset_id for logo in kit.logos.all()}
+    return values | _link_inputs(kit.social_links)
 
 
-def logo_choices(organization: Organization, selected: dict[str, str]) -> list[Asset]:
+def _posted_links(data: QueryDict) -> list[SocialLink]:
+    """The social links as posted: one `social_links.network` and `social_links.url` per row
+    (so a row can be added without renumbering), the empty rows left out."""
+    networks, urls = data.getlist("social_links.network"), data.getlist("social_links.url")
+    rows = zip(networks, urls, strict=False)
+    return [
+        SocialLink(network=network, url=url)
+        for network, url in rows
+        if network.strip() or url.strip()
+    ]
+
+
+def _link_inputs(links: list[SocialLink]) -> dict[str, str]:
+    inputs: dict[str, str] = {}
+    for index, link in enumerate(links):
+        inputs[f"social_links[{index}].network"] = link["network"]
+        inputs[f"social_links[{index}].url"] = link["url"]
+    return inputs
+
+
+def _valid_links(values: Mapping[str, Any], count: int) -> list[SocialLink]:
+    """The first `count` social links whose network and URL both passed the checks."""
+    links = []
+    for index in range(count):
+        network = values.get(f"social_links[{index}].network")
+        url = values.get(f"social_links[{index}].url")
+        if network is not None and url is not None:
+            links.append(SocialLink(network=network, url=url))
+    return links
+
+
+def logo_choices(organization: Organization, selected: Mapping[str, str]) -> list[Asset]:
     """The newest ready Assets, plus any selected one that is older."""
-    assets = ready_assets(organization)
+    ready = Asset.objects.for_org(organization).ready()
+    assets = list(ready[:MAX_LOGO_CHOICES])
     shown = {asset.pk for asset in assets}
     missing = [pk for pk in selected.values() if pk and pk not in shown]
     if missing:
-        assets += list(Asset.objects.for_org(organization).ready().filter(pk__in=missing))
+        assets += list(ready.filter(pk__in=missing))
     return assets
 
 
-def sample_brand(organization: Organization, form: KitForm) -> dict[str, Any]:
-    """What the live sample shows: the valid values typed so far, with the templates'
-    defaults for the rest (the shape of `brand` in templates, see context.brand_context)."""
-    values = valid_values(form)
-    colors = {name: values["colors"].get(name, default) for name, default in DEFAULT_COLORS.items()}
-    logo_ids = [form.logos.get(role, "") for role, _, _ in LOGO_ROLES]
-    assets = {
-        asset.pk: asset
-        for asset in Asset.objects.for_org(organization)
-        .ready()
-        .filter(pk__in=[pk for pk in logo_ids if pk])
-    }
-    logo = next((assets[pk] for pk in logo_ids if pk in assets), None)
-    heading, body = values["fonts"].get("heading"), values["fonts"].get("body")
-    links = []
-    for link in form.links:
-        try:
-            links += actions.clean_social_links([link])
-        except ActionError:
-            continue
-    name = form.fields["name"].value.strip()
-    return {
-        "name": name or "Your brand",
-        "colors": colors,
-        "buttonText": readable_text_on(colors["primary"]),
-        "logo": {
-            "url": storage.public_url(logo.original_key),
-            "alt": logo.alt_text or name,
+def logo_pickers(
+    organization: Organization,
+    chosen: Mapping[str, str],
+    errors: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What the logo pickers show: each role with its label, its choice and its errors, and
+    the Assets to choose from."""
+    roles = [
+        {
+            "role": role,
+            "label": label,
+            "help": help_text,
+            "selected": chosen.get(role, ""),
+            "errors": (errors or {}).get(role, []),
         }
-        if logo
-        else None,
-        "fonts": {
-            "heading": heading,
-            "body": body,
-            "headingStack": font_stack(heading),
-            "bodyStack": font_stack(body),
-        },
-        "footer": values["footer"],
-        "socialLinks": links,
-    }
+        for role, label, help_text in LOGO_ROLES
+    ]
+    return {"logo_roles": roles, "assets": logo_choices(organization, chosen)}
 
 
-def warnings_for(form: KitForm) -> list[dict[str, str]]:
-    """Contrast warnings for the colors typed so far (invalid ones count as unset)."""
-    return contrast_warnings(valid_values(form)["colors"])
+class ExtractionStartForm(forms.Form):
+    """The website to import from; start_extraction checks it (and names `url` when not)."""
+
+    url = forms.Field(required=False, label="Website URL")

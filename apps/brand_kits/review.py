@@ -7,11 +7,12 @@ from typing import Any
 
 from apps.assets.models import Asset
 
+from .colors import readable_text_on
 from .models import COLOR_NAMES, FONT_NAMES, BrandExtraction, BrandKit, ExtractionStatus
-from .palette import readable_text_on
 
+# Each part of a proposal apply_extraction can write (actions.EXTRACTION_PARTS), as shown.
 PART_LABELS = {
-    "websiteUrl": "Website URL",
+    "website_url": "Website URL",
     "logos": "Logos",
     "colors.primary": "Primary color",
     "colors.secondary": "Secondary color",
@@ -20,7 +21,7 @@ PART_LABELS = {
     "colors.text": "Text color",
     "fonts.heading": "Heading font",
     "fonts.body": "Body font",
-    "socialLinks": "Social links",
+    "social_links": "Social links",
 }
 
 
@@ -77,7 +78,7 @@ def _logo_rows(kit: BrandKit, proposed: list[dict[str, Any]]) -> ReviewRow:
 
 def review_rows(kit: BrandKit, result: dict[str, Any]) -> list[ReviewRow]:
     url = result.get("websiteUrl") or ""
-    rows = [ReviewRow("websiteUrl", "text", kit.website_url, url, url != kit.website_url)]
+    rows = [ReviewRow("website_url", "text", kit.website_url, url, url != kit.website_url)]
     rows.append(_logo_rows(kit, result.get("logos") or []))
     for group, names, kind in (("colors", COLOR_NAMES, "color"), ("fonts", FONT_NAMES, "font")):
         stored, found = getattr(kit, group), result.get(group) or {}
@@ -86,7 +87,7 @@ def review_rows(kit: BrandKit, result: dict[str, Any]) -> list[ReviewRow]:
             rows.append(ReviewRow(f"{group}.{name}", kind, now, then, now.lower() != then.lower()))
     links = result.get("socialLinks") or []
     rows.append(
-        ReviewRow("socialLinks", "links", kit.social_links, links, links != kit.social_links)
+        ReviewRow("social_links", "links", kit.social_links, links, links != kit.social_links)
     )
     return rows
 

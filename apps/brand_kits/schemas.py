@@ -8,6 +8,7 @@ from pydantic.alias_generators import to_camel
 
 from apps.assets.models import Asset
 from apps.assets.schemas import AssetOut
+from segmentflow.pagination import ListOut
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
 from .fonts import font_stack
@@ -171,11 +172,8 @@ class BrandKitOut(OutSchema):
         }
 
 
-class BrandKitList(OutSchema):
-    object: str = "list"
-    data: list[BrandKitOut]
-    has_more: bool
-    next_cursor: str | None
+class BrandKitList(ListOut[BrandKitOut]):
+    pass
 
 
 class ExtractionStartIn(InSchema):

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import dashboard_views as views
+from segmentflow.converters import register_id_converter
 
+from . import views
 
-class BrandKitIdConverter:
-    """`bk_…` ids only, so a word such as `new/` or `preview/` never reaches a kit view."""
-
-    regex = "bk_[0-9a-z]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(BrandKitIdConverter, "kit_id")
+register_id_converter("kit_id", "bk")
+register_id_converter("extraction_id", "bkx")
 
 app_name = "brand_kits"
 
@@ -33,12 +23,12 @@ urlpatterns = [
     path("<kit_id:kit_id>/delete/", views.kit_delete, name="delete"),
     path("<kit_id:kit_id>/import/", views.import_start, name="import_start"),
     path(
-        "<kit_id:kit_id>/import/<str:extraction_id>/",
+        "<kit_id:kit_id>/import/<extraction_id:extraction_id>/",
         views.import_detail,
         name="import_detail",
     ),
     path(
-        "<kit_id:kit_id>/import/<str:extraction_id>/apply/",
+        "<kit_id:kit_id>/import/<extraction_id:extraction_id>/apply/",
         views.import_apply,
         name="import_apply",
     ),

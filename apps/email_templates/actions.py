@@ -1,8 +1,9 @@
 """Writes on Templates shared by the API and the dashboard: create, update, duplicate,
 archive, restore a version; and rendering a template for one recipient.
 
-Changes arrive in the API shape (camelCase keys). Every Liquid source is parsed on save: a
-syntax error is refused with its line and column, and `merge_fields` is what the sources use.
+Changes arrive as the model's field names (`brand_kit_id` for the kit). Every Liquid source is
+parsed on save: a syntax error is refused with its line and column, and `merge_fields` is what
+the sources use.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from apps.assets.actions import clean_tags
 from apps.brand_kits.context import brand_context_for
 from apps.brand_kits.models import BrandKit
 from apps.profiles.models import Profile
-from apps.profiles.unsubscribe import list_unsubscribe_headers, unsubscribe_url
-from segmentflow.errors import ActionError
+from apps.profiles.unsubscribe import one_click_url, unsubscribe_url
+from segmentflow.errors import ActionError, invalid
+from segmentflow.values import clean_text, refuse_unstorable_text
 
 from .models import CONTENT_FIELDS, Purpose, Template, TemplateStatus, TemplateVersion
 from .rendering import (
@@ -41,44 +43,25 @@ MAX_CATEGORY = 100
 PREVIEW_UNSUBSCRIBE_PATH = "/u/preview/"
 
 
-def _invalid(path: str, message: str) -> ActionError:
-    return ActionError("validation_failed", path, message)
-
-
-def _refuse_nul(value: str, path: str) -> None:
-    # No text column of PostgreSQL can hold one, and no email needs one.
-    if "\x00" in value:
-        raise _invalid(path, "must not contain NUL characters")
-
-
 def _clean_line(value: Any, path: str, max_length: int, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise _invalid(path, "must be a string")
-    _refuse_nul(value, path)
-    text = value.strip()
-    if required and not text:
-        raise _invalid(path, "field required")
-    if len(text) > max_length:
-        raise _invalid(path, f"at most {max_length} characters")
-    return text
+    return clean_text(value, path, max_length=max_length, required=required, multiline=True)
 
 
 def _clean_source(value: Any, path: str, *, required: bool = False) -> str:
+    """A Liquid source, kept as written (whitespace matters in a text part)."""
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise _invalid(path, "must be a string")
-    _refuse_nul(value, path)
+        raise invalid(path, "must be a string")
+    refuse_unstorable_text(value, path)
     if required and not value.strip():
-        raise _invalid(path, "field required")
+        raise invalid(path, "field required")
     return value
 
 
 def _clean_purpose(value: Any) -> str:
     if value not in Purpose.values:
-        raise _invalid("purpose", "must be transactional or marketing")
+        raise invalid("purpose", "must be transactional or marketing")
     return str(value)
 
 
@@ -91,7 +74,7 @@ def _clean_brand_kit(organization: Organization, value: Any) -> BrandKit | None:
         else None
     )
     if kit is None:
-        raise _invalid("brandKitId", "not a Brand Kit of this Organization")
+        raise invalid("brand_kit_id", "not a Brand Kit of this Organization")
     return kit
 
 
@@ -107,7 +90,7 @@ def _apply(template: Template, data: dict[str, Any], *, creating: bool) -> None:
         ("purpose", _clean_purpose),
         ("category", lambda v: _clean_line(v, "category", MAX_CATEGORY)),
         ("tags", lambda v: clean_tags(v or [])),
-        ("brandKitId", lambda v: _clean_brand_kit(template.organization, v)),
+        ("brand_kit_id", lambda v: _clean_brand_kit(template.organization, v)),
     ]
     required = ("name", "subject", "html", "purpose")
     problems: list[dict[str, Any]] = []
@@ -119,7 +102,7 @@ def _apply(template: Template, data: dict[str, Any], *, creating: bool) -> None:
         except ActionError as exc:
             problems.append({"path": exc.field or key, "message": exc.message})
             continue
-        setattr(template, "brand_kit" if key == "brandKitId" else key, value)
+        setattr(template, "brand_kit" if key == "brand_kit_id" else key, value)
     if problems:
         first = problems[0]
         raise ActionError("validation_failed", first["path"], first["message"], fields=problems)
@@ -159,23 +142,20 @@ def _problem(exc: TemplateSyntaxProblem) -> dict[str, Any]:
     return problem
 
 
-def _content(template: Template) -> dict[str, Any]:
-    return {
-        **{name: getattr(template, name) for name in CONTENT_FIELDS},
-        "brand_kit_id": template.brand_kit_id,
-    }
-
-
-def _api_content(source: Template | TemplateVersion) -> dict[str, Any]:
+def _content_fields(source: Template | TemplateVersion) -> dict[str, Any]:
     """The content fields of a template or a version, as create/update take them."""
     return {name: getattr(source, name) for name in CONTENT_FIELDS}
+
+
+def _content(template: Template) -> dict[str, Any]:
+    return {**_content_fields(template), "brand_kit_id": template.brand_kit_id}
 
 
 def _record_version(template: Template, saved_by: str) -> TemplateVersion:
     return TemplateVersion.objects.create(
         template=template,
         version=template.version,
-        **{name: getattr(template, name) for name in CONTENT_FIELDS},
+        **_content_fields(template),
         brand_kit_ref=template.brand_kit_id or "",
         saved_by=saved_by[:300],
         created_at=template.updated_at,
@@ -219,8 +199,8 @@ def restore_version(template: Template, version: int, *, saved_by: str) -> Templ
         organization=template.organization, pk=old.brand_kit_ref
     ).exists()
     changes = {
-        **_api_content(old),
-        "brandKitId": old.brand_kit_ref if kit_exists else None,
+        **_content_fields(old),
+        "brand_kit_id": old.brand_kit_ref if kit_exists else None,
     }
     return update_template(template, changes, saved_by=saved_by)
 
@@ -229,9 +209,9 @@ def restore_version(template: Template, version: int, *, saved_by: str) -> Templ
 def duplicate_template(template: Template, *, saved_by: str) -> Template:
     """A new active template with the same content, named "Copy of …"."""
     data = {
-        **_api_content(template),
+        **_content_fields(template),
         "name": f"Copy of {template.name}"[:MAX_NAME],
-        "brandKitId": template.brand_kit_id,
+        "brand_kit_id": template.brand_kit_id,
     }
     return create_template(template.organization, data, saved_by=saved_by)
 
@@ -269,6 +249,25 @@ def profile_context(profile: Profile) -> dict[str, Any]:
     }
 
 
+def render_for_recipient(
+    template: Template,
+    *,
+    profile_id: str | None,
+    profile: dict[str, Any] | None,
+    data: dict[str, Any] | None,
+) -> RenderedEmail:
+    """`templates.render`: for a saved Profile of the template's Organization (`profile_id`) or
+    the fields of one given inline (`profile`), not both."""
+    if profile_id is not None and profile is not None:
+        raise invalid("profile", "give profileId or profile, not both")
+    saved = None
+    if profile_id is not None:
+        saved = Profile.objects.for_org(template.organization).filter(pk=profile_id).first()
+        if saved is None:
+            raise invalid("profile_id", "not a Profile of this Organization")
+    return render_template(template, profile=saved, profile_data=profile, data=data)
+
+
 def render_template(
     template: Template,
     *,
@@ -280,7 +279,11 @@ def render_template(
     given inline (a preview). Missing merge data is ActionError `template_render_failed`
     naming its path (e.g. `data.orderNumber`)."""
     if profile is not None:
-        links = {"unsubscribeUrl": unsubscribe_url(profile)}
+        # Mail clients POST to the one-click endpoint (RFC 8058), not to the confirmation page.
+        links = {
+            "unsubscribeUrl": unsubscribe_url(profile),
+            "listUnsubscribeUrl": one_click_url(profile),
+        }
         recipient = profile_context(profile)
     else:
         sample = f"{settings.SITE_URL}{PREVIEW_UNSUBSCRIBE_PATH}"
@@ -312,7 +315,4 @@ def render_template(
         ) from exc
     except TemplateSyntaxProblem as exc:
         raise ActionError("template_render_failed", exc.field, str(exc)) from exc
-    if profile is not None and rendered.headers:
-        # Mail clients POST to the one-click endpoint (RFC 8058), not to the confirmation page.
-        rendered.headers.update(list_unsubscribe_headers(profile))
     return rendered

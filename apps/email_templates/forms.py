@@ -1,4 +1,4 @@
-"""The template editor's form: the values as typed, the API-shaped changes they make, and the
+"""The template editor's form: the values as typed, the changes they make, and the
 sample data a preview renders with."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from segmentflow import values as json_values
 from .models import Template
 from .starters import SAMPLE_PROFILE, STARTERS, Starter
 
-# The editor's inputs, named as the API's fields (so an ActionError's path names its input).
+# The editor's inputs, named as the actions' fields (so an ActionError's field names its input).
 TEXT_FIELDS = ("name", "subject", "preheader", "html", "text", "purpose", "category")
 MAX_SAMPLE_BYTES = 64 * 1024
 _PLAIN_PATH = re.compile(r"^[A-Za-z_][\w-]*(\.[A-Za-z_][\w-]*)*$")
@@ -36,21 +36,21 @@ class TemplateForm:
     def from_template(cls, template: Template, sample: str) -> TemplateForm:
         values = {name: str(getattr(template, name)) for name in TEXT_FIELDS}
         values["tags"] = ", ".join(template.tags)
-        values["brandKitId"] = template.brand_kit_id or ""
+        values["brand_kit_id"] = template.brand_kit_id or ""
         return cls(values=values, sample=sample)
 
     @classmethod
     def from_post(cls, post: QueryDict) -> TemplateForm:
-        names = (*TEXT_FIELDS, "tags", "brandKitId")
+        names = (*TEXT_FIELDS, "tags", "brand_kit_id")
         # Browsers send textarea line breaks as CRLF; the sources are stored with LF.
         values = {name: post.get(name, "").replace("\r\n", "\n") for name in names}
         return cls(values=values, sample=post.get("sample", "").replace("\r\n", "\n"))
 
     def changes(self) -> dict[str, Any]:
-        """The fields in the shape `actions.update_template` takes."""
+        """The fields as `actions.update_template` takes them."""
         changes: dict[str, Any] = {name: self.values[name] for name in TEXT_FIELDS}
         changes["tags"] = [tag.strip() for tag in self.values["tags"].split(",") if tag.strip()]
-        changes["brandKitId"] = self.values["brandKitId"] or None
+        changes["brand_kit_id"] = self.values["brand_kit_id"] or None
         return changes
 
     def sample_context(self) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,8 +8,10 @@ from django.db import models
 from django.utils.timezone import now
 
 from apps.accounts.models import Organization
+from apps.assets.models import Asset
 from apps.brand_kits.models import BrandKit
 from segmentflow.ids import new_public_id
+from segmentflow.querysets import OrgQuerySet
 
 # The fields a version keeps: what a send renders, and what the dashboard can restore.
 CONTENT_FIELDS = ("name", "subject", "preheader", "html", "text", "purpose", "category", "tags")
@@ -25,9 +27,9 @@ class TemplateStatus(models.TextChoices):
     ARCHIVED = "archived"
 
 
-class TemplateQuerySet(models.QuerySet["Template"]):
-    def for_org(self, organization: Organization) -> TemplateQuerySet:
-        return self.filter(organization=organization)
+class TemplateQuerySet(OrgQuerySet["Template"]):
+    object_name = "Template"
+    lookup_select_related = ("organization", "brand_kit")
 
 
 class Template(models.Model):
@@ -75,6 +77,16 @@ class Template(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def template_uses_asset(asset: Asset) -> bool:
+    """Whether a Template of the asset's Organization shows it (registered with
+    apps.assets.references). A Template references an image by its URL, which holds the
+    content-addressed key of the stored file: a search of the sources for that key."""
+    if not asset.original_key:
+        return False
+    templates = Template.objects.for_org(asset.organization)
+    return templates.filter(html__contains=asset.original_key).exists()
 
 
 class TemplateVersion(models.Model):

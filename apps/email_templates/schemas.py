@@ -5,7 +5,7 @@ from typing import Any, Literal
 from ninja import Field
 from pydantic import field_validator
 
-from segmentflow.pagination import PageQuery
+from segmentflow.pagination import ListOut, PageQuery
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
 Purpose = Literal["transactional", "marketing"]
@@ -73,11 +73,8 @@ class TemplateOut(OutSchema):
     updated_at: Timestamp
 
 
-class TemplateList(OutSchema):
-    object: str = "list"
-    data: list[TemplateOut]
-    has_more: bool
-    next_cursor: str | None
+class TemplateList(ListOut[TemplateOut]):
+    pass
 
 
 class TemplateListQuery(PageQuery):

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import dashboard_views as views
+from segmentflow.converters import register_id_converter
 
+from . import views
 
-class TemplateIdConverter:
-    """`tmpl_…` ids only, so a word such as `new/` never reaches a template view."""
-
-    regex = "tmpl_[0-9a-z]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(TemplateIdConverter, "template_id")
+register_id_converter("template_id", "tmpl")
 
 app_name = "email_templates"
 

@@ -7,11 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Status
 
-from apps.accounts.models import Organization
 from segmentflow.api import ApiRouter
 from segmentflow.auth import request_organization as _org
-from segmentflow.errors import not_found
 from segmentflow.pagination import paginate
+from segmentflow.scopes import PROFILES_READ, PROFILES_WRITE
 
 from . import actions
 from .models import Profile, SubscriptionSource
@@ -28,14 +27,7 @@ from .schemas import (
 router = ApiRouter(tags=["profiles"])
 
 
-def get_profile_or_404(organization: Organization, profile_id: str) -> Profile:
-    profile = Profile.objects.for_org(organization).filter(pk=profile_id).first()
-    if profile is None:
-        raise not_found("Profile")
-    return profile
-
-
-@router.get("/profiles", response=ProfileList, scope="profiles:read", operation_id="profiles_list")
+@router.get("/profiles", response=ProfileList, scope=PROFILES_READ, operation_id="profiles_list")
 def profiles_list(request: HttpRequest, query: Query[ProfileListQuery]) -> dict[str, Any]:
     """List Profiles, newest first, filtered by exact email, externalId, status or update time."""
     profiles = Profile.objects.for_org(_org(request))
@@ -53,27 +45,27 @@ def profiles_list(request: HttpRequest, query: Query[ProfileListQuery]) -> dict[
 @router.get(
     "/profiles/{profile_id}",
     response=ProfileOut,
-    scope="profiles:read",
+    scope=PROFILES_READ,
     operation_id="profiles_get",
 )
 def profiles_get(request: HttpRequest, profile_id: str) -> Profile:
-    return get_profile_or_404(_org(request), profile_id)
+    return Profile.objects.get_for_org_or_404(_org(request), profile_id)
 
 
 @router.get(
     "/profiles/{profile_id}/subscription",
     response=SubscriptionDetailOut,
-    scope="profiles:read",
+    scope=PROFILES_READ,
     operation_id="profiles_getSubscription",
 )
 def profiles_get_subscription(request: HttpRequest, profile_id: str) -> dict[str, Any]:
-    return _subscription(get_profile_or_404(_org(request), profile_id))
+    return _subscription(Profile.objects.get_for_org_or_404(_org(request), profile_id))
 
 
 @router.post(
     "/profiles",
     response={201: ProfileOut},
-    scope="profiles:write",
+    scope=PROFILES_WRITE,
     operation_id="profiles_create",
 )
 def profiles_create(request: HttpRequest, payload: ProfileCreateIn) -> Status:
@@ -92,12 +84,12 @@ def profiles_create(request: HttpRequest, payload: ProfileCreateIn) -> Status:
 @router.patch(
     "/profiles/{profile_id}",
     response=ProfileOut,
-    scope="profiles:write",
+    scope=PROFILES_WRITE,
     operation_id="profiles_update",
 )
 def profiles_update(request: HttpRequest, profile_id: str, payload: ProfilePatchIn) -> Profile:
     """Change some fields; `attributes` is merged key by key and a `null` value deletes a key."""
-    profile = get_profile_or_404(_org(request), profile_id)
+    profile = Profile.objects.get_for_org_or_404(_org(request), profile_id)
     data = payload.model_dump(exclude_unset=True, exclude={"attributes"})
     return actions.update_profile(
         profile,
@@ -109,13 +101,13 @@ def profiles_update(request: HttpRequest, profile_id: str, payload: ProfilePatch
 @router.put(
     "/profiles/{profile_id}/subscription",
     response=SubscriptionDetailOut,
-    scope="profiles:write",
+    scope=PROFILES_WRITE,
     operation_id="profiles_updateSubscription",
 )
 def profiles_update_subscription(
     request: HttpRequest, profile_id: str, payload: SubscriptionIn
 ) -> dict[str, Any]:
-    profile = get_profile_or_404(_org(request), profile_id)
+    profile = Profile.objects.get_for_org_or_404(_org(request), profile_id)
     profile = actions.set_subscription(profile, payload.status, SubscriptionSource.API)
     return _subscription(profile)
 
@@ -123,12 +115,13 @@ def profiles_update_subscription(
 @router.delete(
     "/profiles/{profile_id}",
     response={204: None},
-    scope="profiles:write",
+    scope=PROFILES_WRITE,
     operation_id="profiles_delete",
 )
 def profiles_delete(request: HttpRequest, profile_id: str) -> Status:
     """Erase the Profile's personal data; it is 404 from then on."""
-    actions.delete_profile(get_profile_or_404(_org(request), profile_id))
+    profile = Profile.objects.get_for_org_or_404(_org(request), profile_id)
+    actions.delete_profile(profile)
     return Status(204, None)
 
 

@@ -12,49 +12,30 @@ from django import forms
 
 from apps.accounts.models import Organization, User
 from segmentflow import values as json_values
+from segmentflow.dashboard import add_action_error
 from segmentflow.errors import ActionError
 
 from . import actions
+from .imports.actions import MAX_FILE_BYTES
+from .imports.mapping import FIELD_CHOICES, MAX_ATTRIBUTE_NAME, mapping_problems
 from .models import (
+    ExistingProfiles,
     Profile,
+    ProfileImport,
     ProfileQuerySet,
     SubscriptionSource,
     SubscriptionStatus,
     is_email_search,
 )
 
-# ActionError.field (the API's camelCase names) → the form field that shows the message.
-FORM_FIELDS = {
-    "email": "email",
-    "externalId": "external_id",
-    "firstName": "first_name",
-    "lastName": "last_name",
-    "locale": "locale",
-    "timezone": "timezone",
-    "subscription.status": "subscription_status",
-    "attributes": "value",
-}
+# An action's field → the form field that shows its message, where they differ.
+FORM_FIELDS = {"subscription.status": "subscription_status", "attributes": "value"}
 
 
 @functools.cache
 def time_zones() -> list[str]:
     """IANA names offered as suggestions in the time zone field."""
     return sorted(zoneinfo.available_timezones())
-
-
-class ActionForm(forms.Form):
-    def add_action_error(self, error: ActionError) -> None:
-        """Show an action's error under the field it names, or above the form."""
-        field = FORM_FIELDS.get(error.field or "")
-        self.add_error(field if field in self.fields else None, error.message)
-
-    def focus_first_error(self) -> None:
-        """Put the cursor in the first field with an error instead of the first field."""
-        invalid = [name for name in self.fields if name in self.errors]
-        if invalid:
-            for field in self.fields.values():
-                field.widget.attrs.pop("autofocus", None)
-            self.fields[invalid[0]].widget.attrs["autofocus"] = True
 
 
 class ProfileSearchForm(forms.Form):
@@ -89,7 +70,7 @@ class ProfileSearchForm(forms.Form):
         )
 
 
-class ProfileForm(ActionForm):
+class ProfileForm(forms.Form):
     email = forms.CharField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off", "autofocus": True})
     )
@@ -122,7 +103,7 @@ class ProfileForm(ActionForm):
         try:
             return actions.update_profile(profile, **self.cleaned_data)
         except ActionError as error:
-            self.add_action_error(error)
+            add_action_error(self, error, FORM_FIELDS)
             return None
 
 
@@ -144,7 +125,7 @@ class ProfileCreateForm(ProfileForm):
                 **self.cleaned_data,
             )
         except ActionError as error:
-            self.add_action_error(error)
+            add_action_error(self, error, FORM_FIELDS)
             return None
 
 
@@ -201,7 +182,7 @@ def attribute_rows(attributes: dict[str, Any]) -> list[AttributeRow]:
     return [AttributeRow(key, attributes[key]) for key in sorted(attributes)]
 
 
-class AttributeForm(ActionForm):
+class AttributeForm(forms.Form):
     """Set one attribute: a new key (`adding`) or a new value for an existing one."""
 
     key = forms.CharField()
@@ -232,9 +213,103 @@ class AttributeForm(ActionForm):
                 self.profile, attributes={self.cleaned_data["key"]: self.cleaned_data["value"]}
             )
         except ActionError as error:
-            self.add_action_error(error)
+            add_action_error(self, error, FORM_FIELDS)
             return None
 
 
 class SubscriptionForm(forms.Form):
     status = forms.ChoiceField(choices=SubscriptionStatus.choices)
+
+
+SAMPLES_SHOWN = 3
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        # An empty file gets the import's own message.
+        allow_empty_file=True,
+        help_text=(
+            f"Up to {MAX_FILE_BYTES // 1024 // 1024} MiB, separated by commas, "
+            "semicolons or tabs, with a header row naming the columns."
+        ),
+    )
+
+
+@dataclass
+class MappedColumn:
+    """One row of the mapping table: a column of the file, a few of its values, its two inputs."""
+
+    name: str
+    samples: list[str]
+    field: forms.BoundField
+    attribute: forms.BoundField
+
+
+class MappingForm(forms.Form):
+    existing = forms.ChoiceField(
+        label="Profiles whose email already exists",
+        choices=ExistingProfiles.choices,
+        initial=ExistingProfiles.UPDATE,
+        widget=forms.RadioSelect,
+        help_text="Empty cells never blank a value a Profile already has.",
+    )
+    subscription_status = forms.ChoiceField(
+        label="Marketing subscription",
+        choices=[
+            ("", "Leave as it is (new Profiles are subscribed)"),
+            (SubscriptionStatus.SUBSCRIBED, "Mark imported Profiles as subscribed"),
+            (SubscriptionStatus.UNSUBSCRIBED, "Mark imported Profiles as unsubscribed"),
+        ],
+        initial="",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=(
+            "Recorded with the source “import”. A person who unsubscribed through a link or a "
+            "complaint is never resubscribed by an import."
+        ),
+    )
+
+    def __init__(self, *args: Any, profile_import: ProfileImport, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.profile_import = profile_import
+        for index, (name, guess) in enumerate(
+            zip(profile_import.columns, profile_import.mapping, strict=True)
+        ):
+            self.fields[f"field_{index}"] = forms.ChoiceField(
+                label=f"Import “{name}” as", choices=FIELD_CHOICES, initial=guess["field"]
+            )
+            self.fields[f"attribute_{index}"] = forms.CharField(
+                label=f"Attribute name for “{name}”",
+                required=False,
+                initial=guess["attribute"],
+                max_length=MAX_ATTRIBUTE_NAME,
+            )
+
+    def mapped_columns(self) -> list[MappedColumn]:
+        samples = self.profile_import.sample_rows[:SAMPLES_SHOWN]
+        return [
+            MappedColumn(
+                name=name,
+                samples=[row[index] for row in samples if index < len(row) and row[index]],
+                field=self[f"field_{index}"],
+                attribute=self[f"attribute_{index}"],
+            )
+            for index, name in enumerate(self.profile_import.columns)
+        ]
+
+    def mapping(self) -> list[dict[str, str]]:
+        return [
+            {
+                "field": self.cleaned_data.get(f"field_{index}", ""),
+                "attribute": self.cleaned_data.get(f"attribute_{index}", ""),
+            }
+            for index in range(len(self.profile_import.columns))
+        ]
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if not self.errors:
+            for index, message in mapping_problems(self.profile_import.columns, self.mapping()):
+                self.add_error(None if index is None else f"field_{index}", message)
+        return cleaned

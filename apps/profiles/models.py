@@ -10,6 +10,7 @@ from django.utils.timezone import now
 
 from apps.accounts.models import Organization
 from segmentflow.ids import new_public_id
+from segmentflow.querysets import OrgQuerySet
 
 MAX_ATTRIBUTES_BYTES = 64 * 1024
 
@@ -33,12 +34,8 @@ class SuppressionReason(models.TextChoices):
     MANUAL = "manual"
 
 
-class ProfileQuerySet(models.QuerySet["Profile"]):
-    def for_org(self, organization: Organization) -> ProfileQuerySet:
-        return self.filter(organization=organization)
-
-    def subscribed(self) -> ProfileQuerySet:
-        return self.filter(subscription_status=SubscriptionStatus.SUBSCRIBED)
+class ProfileQuerySet(OrgQuerySet["Profile"]):
+    object_name = "Profile"
 
     def with_email(self, email: str) -> ProfileQuerySet:
         return self.filter(email=normalize_email(email))
@@ -189,9 +186,8 @@ class ExistingProfiles(models.TextChoices):
     SKIP = "skip", "Skip them: leave existing Profiles unchanged"
 
 
-class ProfileImportQuerySet(models.QuerySet["ProfileImport"]):
-    def for_org(self, organization: Organization) -> ProfileImportQuerySet:
-        return self.filter(organization=organization)
+class ProfileImportQuerySet(OrgQuerySet["ProfileImport"]):
+    object_name = "import"
 
 
 class ProfileImport(models.Model):

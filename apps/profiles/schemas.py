@@ -6,8 +6,8 @@ from typing import Any, Literal
 from ninja import Field
 from pydantic import field_validator
 
-from segmentflow.pagination import PageQuery
-from segmentflow.schemas import InSchema, OutSchema, Timestamp
+from segmentflow.pagination import ListOut, PageQuery
+from segmentflow.schemas import BlankAsNull, InSchema, OutSchema, Timestamp
 
 from .models import Profile
 
@@ -69,36 +69,16 @@ class ProfileOut(OutSchema):
     id: str
     object: str = "profile"
     email: str
-    external_id: str | None
-    first_name: str | None
-    last_name: str | None
-    locale: str | None
-    timezone: str | None
+    external_id: BlankAsNull
+    first_name: BlankAsNull
+    last_name: BlankAsNull
+    locale: BlankAsNull
+    timezone: BlankAsNull
     attributes: dict[str, Any]
     subscription: SubscriptionOut
     suppressed: SuppressionOut | None
     created_at: Timestamp
     updated_at: Timestamp
-
-    @staticmethod
-    def resolve_external_id(obj: Profile) -> str | None:
-        return obj.external_id or None
-
-    @staticmethod
-    def resolve_first_name(obj: Profile) -> str | None:
-        return obj.first_name or None
-
-    @staticmethod
-    def resolve_last_name(obj: Profile) -> str | None:
-        return obj.last_name or None
-
-    @staticmethod
-    def resolve_locale(obj: Profile) -> str | None:
-        return obj.locale or None
-
-    @staticmethod
-    def resolve_timezone(obj: Profile) -> str | None:
-        return obj.timezone or None
 
     @staticmethod
     def resolve_subscription(obj: Profile) -> dict[str, Any]:
@@ -115,11 +95,8 @@ class ProfileOut(OutSchema):
         return {"reason": obj.suppressed_reason, "at": obj.suppressed_at}
 
 
-class ProfileList(OutSchema):
-    object: str = "list"
-    data: list[ProfileOut]
-    has_more: bool
-    next_cursor: str | None
+class ProfileList(ListOut[ProfileOut]):
+    pass
 
 
 class ProfileListQuery(PageQuery):

@@ -1,4 +1,4 @@
-"""Signed unsubscribe links: the token in `/u/<token>/` and the List-Unsubscribe headers.
+"""Signed unsubscribe links: the token in `/u/<token>/`, the page and the one-click endpoint.
 
 A token is the Profile id signed with SECRET_KEY under its own salt, so it cannot be guessed or
 altered. It never expires, because links live on in old emails; rotating SECRET_KEY keeps old
@@ -48,14 +48,6 @@ def one_click_url(profile: Profile) -> str:
     """The absolute URL of the RFC 8058 one-click endpoint."""
     path = reverse("unsubscribe:one_click", kwargs={"token": make_token(profile)})
     return f"{settings.SITE_URL}{path}"
-
-
-def list_unsubscribe_headers(profile: Profile) -> dict[str, str]:
-    """The RFC 2369 and RFC 8058 headers that let mail clients offer one-click unsubscribe."""
-    return {
-        "List-Unsubscribe": f"<{one_click_url(profile)}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-    }
 
 
 def mask_email(email: str) -> str:

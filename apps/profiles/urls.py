@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, path, register_converter
+from django.urls import URLPattern, path
 
-from . import import_views, views
+from segmentflow.converters import register_id_converter
 
+from . import views
 
-class ProfileIdConverter:
-    """`prof_…` ids only, so a word such as `new/` or `import/` never reaches a Profile view."""
-
-    regex = "prof_[0-9a-z]+"
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-register_converter(ProfileIdConverter, "profile_id")
+register_id_converter("profile_id", "prof")
 
 app_name = "profiles"
 
@@ -46,16 +35,16 @@ dashboard_patterns: list[URLPattern] = [
     ),
 ]
 
-# The CSV import (import_views.py).
+# The CSV import (views.py).
 import_patterns: list[URLPattern] = [
-    path("import/", import_views.import_start, name="import_start"),
-    path("import/<str:import_id>/", import_views.import_detail, name="import_detail"),
-    path("import/<str:import_id>/mapping/", import_views.import_mapping, name="import_mapping"),
-    path("import/<str:import_id>/retry/", import_views.import_retry, name="import_retry"),
-    path("import/<str:import_id>/cancel/", import_views.import_cancel, name="import_cancel"),
+    path("import/", views.import_start, name="import_start"),
+    path("import/<str:import_id>/", views.import_detail, name="import_detail"),
+    path("import/<str:import_id>/mapping/", views.import_mapping, name="import_mapping"),
+    path("import/<str:import_id>/retry/", views.import_retry, name="import_retry"),
+    path("import/<str:import_id>/cancel/", views.import_cancel, name="import_cancel"),
     path(
         "import/<str:import_id>/rejected.csv",
-        import_views.import_rejections_csv,
+        views.import_rejections_csv,
         name="import_rejections_csv",
     ),
 ]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.accounts import permissions
 from apps.accounts.actions import find_api_key
 from apps.accounts.models import ApiKey
+from segmentflow import scopes
 from tests.base import PersonaTestCase
 from tests.factories import make_membership, make_user
 
@@ -94,9 +95,9 @@ class MintApiKeyTests(PersonaTestCase):
     def test_it_offers_every_api_scope_to_an_owner(self) -> None:
         response = self.client.get(CREATE_URL)
         self.assertEqual(response.status_code, 200)
-        for scope in permissions.API_SCOPES:
+        for scope in scopes.API_SCOPES:
             self.assertContains(response, f'value="{scope}"')
-        self.assertNotContains(response, permissions.MANAGE_SETTINGS)
+        self.assertNotContains(response, scopes.MANAGE_SETTINGS)
 
     def test_it_mints_a_key_with_the_chosen_scopes_and_shows_it_once(self) -> None:
         response = self.mint()

@@ -10,10 +10,11 @@ from django.test import TestCase
 
 from apps.accounts import permissions
 from apps.accounts.actions import find_api_key
-from apps.accounts.management.commands.ensure_demo import DEMO_EMAIL
 from apps.accounts.models import ApiKey, Membership, Organization, User
 from apps.brand_kits.models import BrandKit
+from apps.demo.management.commands.ensure_demo import DEMO_EMAIL
 from apps.email_templates.models import Template
+from segmentflow import scopes
 from tests.factories import make_org, make_user
 
 RAW_KEY = re.compile(r"sf_live_[A-Za-z0-9]{44}")
@@ -120,7 +121,7 @@ class CreateApiKeyCommandTests(TestCase):
         out, _ = run("create_api_key", "--org", "initech", "--name", "Full", "--scopes", "all")
         api_key = find_api_key(last_line(out))
         assert api_key is not None
-        self.assertEqual(api_key.scopes, list(permissions.API_SCOPES))
+        self.assertEqual(api_key.scopes, list(scopes.API_SCOPES))
 
     def test_a_rate_limit_of_zero_is_stored_as_zero(self) -> None:
         run(
@@ -169,9 +170,7 @@ class EnsureDemoCommandTests(TestCase):
         self.assertEqual(len(raw_keys), 1)
         api_key = find_api_key(raw_keys[0])
         assert api_key is not None
-        self.assertEqual(
-            (api_key.organization, api_key.scopes), (org, list(permissions.API_SCOPES))
-        )
+        self.assertEqual((api_key.organization, api_key.scopes), (org, list(scopes.API_SCOPES)))
         kit = BrandKit.objects.get(organization=org)
         self.assertTrue(kit.is_default)
         self.assertTrue(kit.footer["address"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from apps.accounts import permissions
-from apps.accounts.actions import AccountError, create_api_key
+from apps.accounts.actions import create_api_key
 from apps.accounts.models import ApiKey, Membership
+from segmentflow import scopes
+from segmentflow.errors import ActionError
 from tests.base import PersonaTestCase
 
 # api-contract.md → Authentication and scopes, in the table's order.
@@ -32,17 +34,17 @@ CONTRACT_READ_SCOPES = {
 
 class ScopeTableTests(PersonaTestCase):
     def test_the_api_scopes_are_the_contract_table(self) -> None:
-        self.assertEqual(list(permissions.SCOPES), CONTRACT_SCOPES)
-        self.assertEqual(list(permissions.API_SCOPES), CONTRACT_SCOPES)
-        self.assertEqual(set(permissions.READ_SCOPES), CONTRACT_READ_SCOPES)
+        self.assertEqual(list(scopes.SCOPES), CONTRACT_SCOPES)
+        self.assertEqual(list(scopes.API_SCOPES), CONTRACT_SCOPES)
+        self.assertEqual(set(scopes.READ_SCOPES), CONTRACT_READ_SCOPES)
 
     def test_settings_management_is_not_an_api_scope(self) -> None:
-        self.assertNotIn(permissions.MANAGE_SETTINGS, permissions.SCOPES)
+        self.assertNotIn(scopes.MANAGE_SETTINGS, scopes.SCOPES)
         with self.assertRaisesMessage(ValueError, "settings:manage"):
-            permissions.parse_scopes(["settings:manage"])
+            scopes.parse_scopes(["settings:manage"])
 
     def test_owners_and_admins_have_every_scope_and_manage_settings(self) -> None:
-        everything = {*CONTRACT_SCOPES, permissions.MANAGE_SETTINGS}
+        everything = {*CONTRACT_SCOPES, scopes.MANAGE_SETTINGS}
         self.assertEqual(permissions.ROLE_SCOPES[permissions.OWNER], everything)
         self.assertEqual(permissions.ROLE_SCOPES[permissions.ADMIN], everything)
 
@@ -66,33 +68,31 @@ class HasScopeTests(PersonaTestCase):
         alice, bob, viewer = (self.membership(u) for u in (self.alice, self.bob, self.viewer))
         for scope in CONTRACT_SCOPES:
             with self.subTest(scope=scope):
-                self.assertTrue(permissions.has_scope(alice, scope))
-                self.assertTrue(permissions.has_scope(bob, scope))
-                self.assertEqual(
-                    permissions.has_scope(viewer, scope), scope in CONTRACT_READ_SCOPES
-                )
-        self.assertTrue(permissions.has_scope(alice, permissions.MANAGE_SETTINGS))
-        self.assertFalse(permissions.has_scope(bob, permissions.MANAGE_SETTINGS))
-        self.assertFalse(permissions.has_scope(viewer, permissions.MANAGE_SETTINGS))
+                self.assertTrue(scopes.has_scope(alice, scope))
+                self.assertTrue(scopes.has_scope(bob, scope))
+                self.assertEqual(scopes.has_scope(viewer, scope), scope in CONTRACT_READ_SCOPES)
+        self.assertTrue(scopes.has_scope(alice, scopes.MANAGE_SETTINGS))
+        self.assertFalse(scopes.has_scope(bob, scopes.MANAGE_SETTINGS))
+        self.assertFalse(scopes.has_scope(viewer, scopes.MANAGE_SETTINGS))
 
     def test_it_follows_the_scopes_of_a_key(self) -> None:
         key, _ = self.key_with("profiles:read", "emails:send")
-        self.assertTrue(permissions.has_scope(key, "profiles:read"))
-        self.assertTrue(permissions.has_scope(key, "emails:send"))
-        self.assertFalse(permissions.has_scope(key, "profiles:write"))
-        self.assertFalse(permissions.has_scope(self.acme_key, permissions.MANAGE_SETTINGS))
+        self.assertTrue(scopes.has_scope(key, "profiles:read"))
+        self.assertTrue(scopes.has_scope(key, "emails:send"))
+        self.assertFalse(scopes.has_scope(key, "profiles:write"))
+        self.assertFalse(scopes.has_scope(self.acme_key, scopes.MANAGE_SETTINGS))
 
     def test_nobody_has_any_scope(self) -> None:
-        self.assertFalse(permissions.has_scope(None, "profiles:read"))
+        self.assertFalse(scopes.has_scope(None, "profiles:read"))
 
     def test_an_unknown_scope_is_never_granted(self) -> None:
-        self.assertFalse(permissions.has_scope(self.membership(self.alice), "profiles:admin"))
+        self.assertFalse(scopes.has_scope(self.membership(self.alice), "profiles:admin"))
 
 
 class GrantedByTests(PersonaTestCase):
     def test_a_viewer_cannot_grant_a_write_scope(self) -> None:
         viewer = Membership.objects.get(user=self.viewer)
-        with self.assertRaises(AccountError) as caught:
+        with self.assertRaises(ActionError) as caught:
             create_api_key(
                 self.acme,
                 name="Writer",
@@ -107,7 +107,7 @@ class GrantedByTests(PersonaTestCase):
 
     def test_a_viewer_cannot_grant_all_scopes(self) -> None:
         viewer = Membership.objects.get(user=self.viewer)
-        with self.assertRaises(AccountError):
+        with self.assertRaises(ActionError):
             create_api_key(self.acme, name="All", scopes=["all"], granted_by=viewer)
         self.assertFalse(ApiKey.objects.filter(name="All").exists())
 
@@ -132,15 +132,15 @@ class CreateApiKeyValidationTests(PersonaTestCase):
         self.assertEqual(key.scopes, ["profiles:read", "events:write"])
 
     def test_it_refuses_an_unknown_scope_naming_it(self) -> None:
-        with self.assertRaisesMessage(AccountError, "profiles:admin"):
+        with self.assertRaisesMessage(ActionError, "profiles:admin"):
             create_api_key(self.acme, name="Bad", scopes=["profiles:read", "profiles:admin"])
 
     def test_it_refuses_no_scopes(self) -> None:
-        with self.assertRaisesMessage(AccountError, "at least one scope"):
+        with self.assertRaisesMessage(ActionError, "at least one scope"):
             create_api_key(self.acme, name="Empty", scopes=[])
 
     def test_it_refuses_a_name_longer_than_the_column(self) -> None:
-        with self.assertRaises(AccountError) as caught:
+        with self.assertRaises(ActionError) as caught:
             create_api_key(self.acme, name="x" * 101, scopes=["profiles:read"])
         self.assertEqual(caught.exception.field, "name")
         self.assertFalse(ApiKey.objects.filter(name__startswith="xxx").exists())

@@ -9,14 +9,13 @@ from __future__ import annotations
 import time
 
 from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
 from ninja import Query, Status
 
 from apps.accounts.actions import create_api_key
 from apps.accounts.models import ApiKey
 from segmentflow.api import ApiRouter
 from segmentflow.errors import ApiError
-from segmentflow.pagination import PageQuery, paginate
+from segmentflow.pagination import ListOut, PageQuery, paginate
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
 router = ApiRouter(tags=["probe"])
@@ -35,11 +34,8 @@ class ProbeOut(OutSchema):
     created_at: Timestamp
 
 
-class ProbeList(OutSchema):
-    object: str
-    data: list[ProbeOut]
-    has_more: bool
-    next_cursor: str | None
+class ProbeList(ListOut[ProbeOut]):
+    pass
 
 
 @router.get("/items", response=ProbeList, scope="profiles:read", operation_id="probe_list")
@@ -49,7 +45,7 @@ def probe_list(request: HttpRequest, page: Query[PageQuery]) -> dict:
 
 @router.get("/items/{item_id}", response=ProbeOut, scope="profiles:read", operation_id="probe_get")
 def probe_get(request: HttpRequest, item_id: str) -> ApiKey:
-    return get_object_or_404(ApiKey.objects.for_org(request.auth.organization), pk=item_id)
+    return ApiKey.objects.get_for_org_or_404(request.auth.organization, item_id)
 
 
 @router.post(
@@ -71,5 +67,5 @@ def probe_create(request: HttpRequest, payload: ProbeIn) -> Status:
     "/items/{item_id}", response={204: None}, scope="profiles:write", operation_id="probe_delete"
 )
 def probe_delete(request: HttpRequest, item_id: str) -> Status:
-    get_object_or_404(ApiKey.objects.for_org(request.auth.organization), pk=item_id).delete()
+    ApiKey.objects.get_for_org_or_404(request.auth.organization, item_id).delete()
     return Status(204, None)

@@ -175,7 +175,7 @@ class NulInStoredTextTests(PersonaTestCase):
     def test_asset_alt_text_with_nul_is_refused_on_create_and_update(self) -> None:
         with self.assertRaises(ActionError) as caught:
             make_asset(self.acme, alt_text="logo\x00")
-        self.assertEqual(caught.exception.field, "altText")
+        self.assertEqual(caught.exception.field, "alt_text")
         asset = make_asset(self.acme, alt_text="logo")
         with self.assertRaises(ActionError):
             update_asset(asset, alt_text="x\x00y")
@@ -184,14 +184,14 @@ class NulInStoredTextTests(PersonaTestCase):
 
     def test_brand_kit_urls_with_nul_are_refused(self) -> None:
         for data, field in (
-            ({"name": "Kit", "websiteUrl": "https://acme.example/\x00"}, "websiteUrl"),
+            ({"name": "Kit", "website_url": "https://acme.example/\x00"}, "website_url"),
             (
-                {"name": "Kit", "socialLinks": [{"network": "x", "url": "https://x.com/\x00a"}]},
-                "socialLinks[0].url",
+                {"name": "Kit", "social_links": [{"network": "x", "url": "https://x.com/\x00a"}]},
+                "social_links[0].url",
             ),
         ):
             with self.subTest(field=field), self.assertRaises(ActionError) as caught:
-                create_brand_kit(self.acme, data)
+                create_brand_kit(self.acme, **data)
             self.assertEqual(caught.exception.field, field)
         self.assertFalse(BrandKit.objects.exists())
 

@@ -20,7 +20,7 @@ class AltTextTests(PersonaTestCase):
         error = raised.exception
         self.assertEqual(
             (error.code, error.field, error.message),
-            ("validation_failed", "altText", "at most 1000 characters"),
+            ("validation_failed", "alt_text", "at most 1000 characters"),
         )
         self.assertFalse(Asset.objects.exists())
 
@@ -29,7 +29,7 @@ class AltTextTests(PersonaTestCase):
         with self.assertRaises(ActionError) as raised:
             actions.update_asset(asset, alt_text="a" * 1001)
         self.assertEqual(
-            (raised.exception.field, raised.exception.code), ("altText", "validation_failed")
+            (raised.exception.field, raised.exception.code), ("alt_text", "validation_failed")
         )
         self.assertEqual(Asset.objects.get(pk=asset.pk).alt_text, "Kept")
 

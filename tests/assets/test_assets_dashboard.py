@@ -111,7 +111,7 @@ class LibraryTests(DashboardTestCase):
         for query, expected in cases.items():
             with self.subTest(query=query):
                 response = self.client.get(reverse("assets:list"), {"q": query})
-                names = sorted(asset.filename for asset in response.context["assets"])
+                names = sorted(asset.filename for asset in response.context["page"].items)
                 self.assertEqual(names, expected)
 
     def test_a_search_pages_through_full_pages_of_matches_in_order(self) -> None:
@@ -133,10 +133,10 @@ class LibraryTests(DashboardTestCase):
         pages: list[list[Asset]] = []
         response = self.client.get(reverse("assets:list"), {"q": '"'})
         while True:
-            pages.append(response.context["assets"])
-            if response.context["next_url"] is None:
+            pages.append(response.context["page"].items)
+            if response.context["page"].next_url is None:
                 break
-            response = self.client.get(response.context["next_url"], headers=HTMX)
+            response = self.client.get(response.context["page"].next_url, headers=HTMX)
         self.assertEqual([len(page) for page in pages], [24, 6])
         self.assertEqual([asset.pk for page in pages for asset in page], [a.pk for a in expected])
 
@@ -156,7 +156,7 @@ class LibraryTests(DashboardTestCase):
         for query, expected in cases.items():
             with self.subTest(query=query):
                 response = self.client.get(reverse("assets:list"), {"q": query})
-                names = sorted(asset.filename for asset in response.context["assets"])
+                names = sorted(asset.filename for asset in response.context["page"].items)
                 self.assertEqual(names, expected)
 
     def test_a_search_from_htmx_renders_only_the_results(self) -> None:
@@ -171,13 +171,13 @@ class LibraryTests(DashboardTestCase):
             make_asset(self.acme, filename=f"img{n:02}.png")
         self.client.force_login(self.viewer)
         first = self.client.get(reverse("assets:list"))
-        seen = [asset.filename for asset in first.context["assets"]]
-        next_url = first.context["next_url"]
+        seen = [asset.filename for asset in first.context["page"].items]
+        next_url = first.context["page"].next_url
         self.assertIsNotNone(next_url)
         more = self.client.get(next_url, headers=HTMX)
         self.assertNotContains(more, '<div id="results">')
-        seen += [asset.filename for asset in more.context["assets"]]
-        self.assertIsNone(more.context["next_url"])
+        seen += [asset.filename for asset in more.context["page"].items]
+        self.assertIsNone(more.context["page"].next_url)
         self.assertEqual(sorted(seen), [f"img{n:02}.png" for n in range(30)])
 
     def test_a_malformed_cursor_is_a_bad_request(self) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from apps.brand_kits import actions
 from apps.brand_kits.actions import create_brand_kit
+from apps.brand_kits.extraction.actions import start_extraction
 from apps.brand_kits.models import BrandExtraction, BrandKit
 from tests.factories import make_org
 from tests.tasks import drain_tasks
@@ -57,14 +57,14 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
     """Nothing reaches a real DNS server: fonts.googleapis.com and friends do not resolve, and a
     test adds the names it needs (`fake_dns.names["brand.example.com"] = "127.0.0.1"`)."""
     dns = FakeDNS({})
-    monkeypatch.setattr("apps.brand_kits.fetching.DEFAULT_RESOLVER", dns)
+    monkeypatch.setattr("segmentflow.fetching.DEFAULT_RESOLVER", dns)
     return dns
 
 
 @pytest.fixture
 def kit(db: None) -> BrandKit:
     """Acme's default Brand Kit, empty but for its name."""
-    return create_brand_kit(make_org("Acme"), {"name": "Acme brand"})
+    return create_brand_kit(make_org("Acme"), name="Acme brand")
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def import_brand(
 
     def run(kit: BrandKit, url: str, *, apply: bool = False) -> BrandExtraction:
         with django_capture_on_commit_callbacks(execute=True):
-            extraction = actions.start_extraction(kit, url, apply=apply)
+            extraction = start_extraction(kit, url, apply=apply)
         assert drain_tasks() == 1
         extraction.refresh_from_db()
         return extraction

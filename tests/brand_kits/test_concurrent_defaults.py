@@ -39,14 +39,14 @@ def run_together(work: Callable[[int], None], count: int) -> list[BaseException]
 class ConcurrentDefaultTests(TransactionTestCase):
     def test_concurrent_first_kits_make_exactly_one_default(self) -> None:
         org = make_org("Race")
-        errors = run_together(lambda n: create_brand_kit(org, {"name": f"Kit {n}"}), 8)
+        errors = run_together(lambda n: create_brand_kit(org, name=f"Kit {n}"), 8)
         self.assertEqual(errors, [])
         self.assertEqual(BrandKit.objects.for_org(org).count(), 8)
         self.assertEqual(BrandKit.objects.for_org(org).default().count(), 1)
 
     def test_concurrent_is_default_patches_leave_one_default(self) -> None:
         org = make_org("Race")
-        kits = [create_brand_kit(org, {"name": f"Kit {n}"}) for n in range(6)]
-        errors = run_together(lambda n: update_brand_kit(kits[n], {"isDefault": True}), 6)
+        kits = [create_brand_kit(org, name=f"Kit {n}") for n in range(6)]
+        errors = run_together(lambda n: update_brand_kit(kits[n], is_default=True), 6)
         self.assertEqual(errors, [])
         self.assertEqual(BrandKit.objects.for_org(org).default().count(), 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from apps.brand_kits.css import MAX_RULES, NAMED_COLORS, analyze_css, parse_color
-from apps.brand_kits.evidence import StyleEvidence
+from apps.brand_kits.extraction.css import MAX_RULES, NAMED_COLORS, analyze_css, parse_color
+from apps.brand_kits.extraction.evidence import StyleEvidence
 
 
 def colors_of(evidence: StyleEvidence) -> dict[tuple[str, str], float]:

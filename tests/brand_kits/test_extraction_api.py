@@ -202,9 +202,12 @@ class GetExtractionTests(ExtractionApiTestCase):
         body = self.api("GET", f"/brand-kit/extractions/{stale.pk}").json()
         self.assertEqual(body["status"], "failed")
         self.assertIn("interrupted", body["error"])
+        self.assertIsNotNone(body["finishedAt"])
         self.assertEqual(
             self.api("GET", f"/brand-kit/extractions/{fresh.pk}").json()["status"], "running"
         )
+        # A GET writes nothing: the worker's sweep records it (test_interrupted.py).
+        self.assertEqual(BrandExtraction.objects.get(pk=stale.pk).status, "running")
 
     def test_scopes_and_organizations(self) -> None:
         extraction = self.succeeded({})
@@ -297,6 +300,6 @@ class ApplyExtractionTests(ExtractionApiTestCase):
         self.logo.delete()
         with self.assertRaises(ActionError) as caught:
             actions.apply_extraction(self.extraction)
-        self.assertEqual(caught.exception.field, "logos[0].assetId")
+        self.assertEqual(caught.exception.field, "logos[0].asset_id")
         self.assertEqual(self.kit_now()["colors"]["primary"], "#000000")
         self.assertEqual(BrandKitLogo.objects.filter(asset=self.old).count(), 1)

@@ -15,7 +15,7 @@ import pytest
 from django_tasks_db.models import DBTaskResult
 
 from apps.assets.models import Asset
-from apps.brand_kits import actions
+from apps.brand_kits.extraction.actions import start_extraction
 from apps.brand_kits.models import BrandExtraction, BrandKit
 from segmentflow.errors import ActionError
 
@@ -86,7 +86,7 @@ def test_an_unsafe_url_is_refused_before_anything_is_queued_or_fetched(
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(ActionError) as refused,
     ):
-        actions.start_extraction(kit, url.format(port=trap.port))
+        start_extraction(kit, url.format(port=trap.port))
     assert refused.value.code == "url_not_allowed"
     assert refused.value.field == "url"
     assert callbacks == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.brand_kits.page import (
+from apps.brand_kits.extraction.page import (
     MAX_IMAGES,
     MAX_LOGO_CANDIDATES,
     analyze_page,

@@ -5,19 +5,18 @@ import io
 import pytest
 from PIL import Image, ImageDraw
 
-from apps.brand_kits.evidence import ColorEvidence
-from apps.brand_kits.palette import (
+from apps.brand_kits.colors import (
     contrast_ratio,
     contrast_warnings,
     delta_e,
-    dominant_colors,
     hex_to_rgb,
     is_neutral,
-    propose_colors,
     readable_text_on,
     relative_luminance,
     rgb_to_hex,
 )
+from apps.brand_kits.extraction.evidence import ColorEvidence
+from apps.brand_kits.extraction.palette import dominant_colors, propose_colors
 
 COFFEE = "#6f4e37"
 LATTE = "#d4a373"

@@ -75,7 +75,7 @@ def make_template(org: Organization) -> Any:
 def make_brand_kit(org: Organization) -> Any:
     from apps.brand_kits.actions import create_brand_kit
 
-    return create_brand_kit(org, {"name": "Fuzz kit"})
+    return create_brand_kit(org, name="Fuzz kit")
 
 
 def make_brand_extraction(org: Organization) -> Any:

@@ -15,7 +15,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from apps.accounts.models import Organization, User
 from apps.assets.models import Asset
-from apps.brand_kits import extraction as extraction_job
+from apps.brand_kits.extraction import job as extraction_job
 from apps.brand_kits.models import BrandExtraction, BrandKit
 from tests.assets.images import image_bytes
 from tests.brand_kits.site_server import serve_sites

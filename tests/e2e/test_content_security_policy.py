@@ -32,7 +32,7 @@ def test_every_dashboard_page_loads_without_a_csp_violation(
     page: Page, log_in: LogIn, alice: User, acme: Organization
 ) -> None:
     profile = make_profile(acme, email="ada@example.com", attributes={"plan": "pro"})
-    create_brand_kit(acme, {"name": "Acme", "colors": {"primary": "#336699"}})
+    create_brand_kit(acme, name="Acme", colors={"primary": "#336699"})
     for starter in STARTERS:
         create_template(acme, starter.template_data(), saved_by="test")
     make_asset(acme, alt_text="Logo")

@@ -36,7 +36,7 @@ def editor_data(**overrides: Any) -> dict[str, Any]:
         "purpose": "transactional",
         "category": "orders",
         "tags": "orders, shipping",
-        "brandKitId": "",
+        "brand_kit_id": "",
         "sample": json.dumps({"profile": {"firstName": "Ada"}, "data": {"orderNumber": "42"}}),
     }
     return data | overrides
@@ -180,8 +180,8 @@ class EditorTests(TemplateDashboardTestCase):
         )
 
     def test_it_offers_the_organizations_brand_kits(self) -> None:
-        kit = brand_kit_actions.create_brand_kit(self.acme, {"name": "Acme Coffee"})
-        brand_kit_actions.create_brand_kit(self.globex, {"name": "Globex kit"})
+        kit = brand_kit_actions.create_brand_kit(self.acme, name="Acme Coffee")
+        brand_kit_actions.create_brand_kit(self.globex, name="Globex kit")
         template = self.make_template()
         self.client.force_login(self.bob)
         response = self.client.get(self.edit_url(template))
@@ -190,11 +190,11 @@ class EditorTests(TemplateDashboardTestCase):
         self.assertNotContains(response, "Globex kit")
 
     def test_saving_makes_the_next_version(self) -> None:
-        kit = brand_kit_actions.create_brand_kit(self.acme, {"name": "Acme Coffee"})
+        kit = brand_kit_actions.create_brand_kit(self.acme, name="Acme Coffee")
         template = self.make_template()
         self.client.force_login(self.bob)
         response = self.client.post(
-            self.edit_url(template), editor_data(name="Shipped!", brandKitId=kit.pk)
+            self.edit_url(template), editor_data(name="Shipped!", brand_kit_id=kit.pk)
         )
         self.assertRedirects(response, self.edit_url(template))
         template.refresh_from_db()
@@ -254,9 +254,9 @@ class EditorTests(TemplateDashboardTestCase):
 
     def test_an_unknown_brand_kit_is_refused_by_its_select(self) -> None:
         template = self.make_template()
-        other = brand_kit_actions.create_brand_kit(self.globex, {"name": "Globex kit"})
+        other = brand_kit_actions.create_brand_kit(self.globex, name="Globex kit")
         self.client.force_login(self.bob)
-        response = self.client.post(self.edit_url(template), editor_data(brandKitId=other.pk))
+        response = self.client.post(self.edit_url(template), editor_data(brand_kit_id=other.pk))
         self.assertContains(response, 'id="template-brand-kit-error"', status_code=422)
 
 
@@ -362,14 +362,14 @@ class PreviewTests(TemplateDashboardTestCase):
 
     def test_it_previews_with_the_chosen_brand_kit(self) -> None:
         kit = brand_kit_actions.create_brand_kit(
-            self.acme, {"name": "Acme Coffee", "colors": {"primary": "#123456"}}
+            self.acme, name="Acme Coffee", colors={"primary": "#123456"}
         )
         template = self.make_template()
         self.client.force_login(self.bob)
         response = self.client.post(
             self.preview_url(template),
             editor_data(
-                html="<p>{{ brand.name }} {{ brand.colors.primary }}</p>", brandKitId=kit.pk
+                html="<p>{{ brand.name }} {{ brand.colors.primary }}</p>", brand_kit_id=kit.pk
             ),
         )
         self.assertIn("Acme Coffee #123456", srcdoc(response))

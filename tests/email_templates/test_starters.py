@@ -17,10 +17,10 @@ from apps.email_templates.rendering import (
     render_email,
 )
 from apps.email_templates.starters import (
-    SAMPLE_BRAND,
     STARTERS,
     STARTERS_BY_KEY,
     Starter,
+    sample_brand,
     sample_context,
 )
 
@@ -213,4 +213,4 @@ def test_brand_values_are_escaped_in_the_html() -> None:
 
 def test_the_sample_brand_renders_every_starter() -> None:
     for starter in STARTERS:
-        assert "Acme Inc." in render_starter(starter, SAMPLE_BRAND).html
+        assert "Acme Inc." in render_starter(starter, sample_brand()).html

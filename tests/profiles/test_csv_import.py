@@ -19,6 +19,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from apps.profiles import actions as profile_actions
 from apps.profiles.imports import runner
 from apps.profiles.imports.mapping import guess_mapping
 from apps.profiles.models import (
@@ -63,9 +64,10 @@ def people(count: int) -> list[list[str]]:
     return [HEADER, *rows]
 
 
-def fail_once(name: str, on_call: int, error: Exception | None = None) -> Any:
-    """Patch runner.<name> so that its `on_call`-th call raises, as a crash would."""
-    original: Callable[..., Any] = getattr(runner, name)
+def fail_once(name: str, on_call: int, error: Exception | None = None, owner: Any = runner) -> Any:
+    """Patch <owner>.<name> (runner's by default) so that its `on_call`-th call raises, as a
+    crash would."""
+    original: Callable[..., Any] = getattr(owner, name)
     calls = 0
 
     def crash_once(*args: Any, **kwargs: Any) -> Any:
@@ -75,7 +77,7 @@ def fail_once(name: str, on_call: int, error: Exception | None = None) -> Any:
             raise error or RuntimeError("simulated crash")
         return original(*args, **kwargs)
 
-    return mock.patch.object(runner, name, side_effect=crash_once)
+    return mock.patch.object(owner, name, side_effect=crash_once)
 
 
 @override_settings(STORAGES=IN_MEMORY_STORAGES)
@@ -599,7 +601,7 @@ class ResumeTests(ImportTestCase):
         profile_import = self.uploaded(csv_bytes(people(600)))
         self.confirm(profile_import)
         race = IntegrityError("duplicate key value violates unique constraint")
-        with fail_once("_write_candidates", on_call=2, error=race):
+        with fail_once("import_profiles", on_call=2, error=race, owner=profile_actions):
             self.assertEqual(drain_tasks(), 1)
         self.assertEqual(DBTaskResult.objects.get().status, "SUCCESSFUL")
         profile_import.refresh_from_db()
@@ -610,7 +612,7 @@ class ResumeTests(ImportTestCase):
         profile_import = self.uploaded(csv_bytes(people(600)))
         self.confirm(profile_import)
         race = IntegrityError("duplicate key value violates unique constraint")
-        with mock.patch.object(runner, "_write_candidates", side_effect=race):
+        with mock.patch.object(profile_actions, "import_profiles", side_effect=race):
             drain_tasks()
         profile_import.refresh_from_db()
         self.assertEqual(profile_import.status, ImportStatus.FAILED)

@@ -83,9 +83,9 @@ class CleanFieldsTests(PersonaTestCase):
         cases = [
             ({"email": LONG_EMAIL}, "email", "at most 254 characters"),
             ({"locale": LONG_LOCALE}, "locale", "at most 35 characters"),
-            ({"external_id": "x" * 256}, "externalId", "at most 255 characters"),
-            ({"first_name": "x" * 201}, "firstName", "at most 200 characters"),
-            ({"last_name": "x" * 201}, "lastName", "at most 200 characters"),
+            ({"external_id": "x" * 256}, "external_id", "at most 255 characters"),
+            ({"first_name": "x" * 201}, "first_name", "at most 200 characters"),
+            ({"last_name": "x" * 201}, "last_name", "at most 200 characters"),
             ({"timezone": "x" * 65}, "timezone", "at most 64 characters"),
         ]
         for values, field, message in cases:

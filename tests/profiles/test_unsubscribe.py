@@ -16,16 +16,17 @@ from django.core import signing
 from django.test import Client, LiveServerTestCase, override_settings
 from django.urls import reverse
 
+from apps.email_templates.rendering import list_unsubscribe_headers
 from apps.profiles.actions import delete_profile, set_subscription
 from apps.profiles.models import Profile, SubscriptionChange
 from apps.profiles.unsubscribe import (
     UNSUBSCRIBE_SALT,
-    list_unsubscribe_headers,
     make_token,
     mask_email,
     profile_for_token,
     unsubscribe_url,
 )
+from apps.profiles.unsubscribe import one_click_url as absolute_one_click_url
 from tests.base import PersonaTestCase
 from tests.factories import make_org, make_profile
 
@@ -112,7 +113,7 @@ class UnsubscribeTokenTests(PersonaTestCase):
 
     @override_settings(SITE_URL="https://mail.example.org")
     def test_the_headers_offer_rfc_8058_one_click_over_https(self) -> None:
-        headers = list_unsubscribe_headers(self.profile)
+        headers = list_unsubscribe_headers(absolute_one_click_url(self.profile))
         token = make_token(self.profile)
         self.assertEqual(
             headers,
@@ -124,11 +125,11 @@ class UnsubscribeTokenTests(PersonaTestCase):
 
     @override_settings(SITE_URL="http://127.0.0.1:8000")
     def test_the_headers_keep_the_scheme_of_site_url(self) -> None:
-        header = list_unsubscribe_headers(self.profile)["List-Unsubscribe"]
+        header = list_unsubscribe_headers(absolute_one_click_url(self.profile))["List-Unsubscribe"]
         self.assertTrue(header.startswith("<http://127.0.0.1:8000/u/"), header)
 
     def test_the_header_url_is_the_one_click_endpoint(self) -> None:
-        header = list_unsubscribe_headers(self.profile)["List-Unsubscribe"]
+        header = list_unsubscribe_headers(absolute_one_click_url(self.profile))["List-Unsubscribe"]
         path = urllib.parse.urlsplit(header.strip("<>")).path
         response = Client(enforce_csrf_checks=True).post(path, ONE_CLICK_BODY)
         self.assertEqual(response.status_code, 200)
@@ -373,7 +374,7 @@ class UnsubscribeOverHttpTests(LiveServerTestCase):
         return {cookie.name for cookie in self.cookies}
 
     def test_one_click_over_http_unsubscribes_with_no_cookie_at_all(self) -> None:
-        header = list_unsubscribe_headers(self.profile)["List-Unsubscribe"]
+        header = list_unsubscribe_headers(absolute_one_click_url(self.profile))["List-Unsubscribe"]
         path = urllib.parse.urlsplit(header.strip("<>")).path
         status, body = self.request(path, ONE_CLICK_BODY)
         self.assertEqual((status, body), (200, "Unsubscribed."))

@@ -127,7 +127,8 @@ def render_email(
 ) -> RenderedEmail:
     """Render subject, HTML and text of one email for one recipient.
 
-    ``context`` holds ``profile``, ``data``, ``brand``, ``unsubscribeUrl``, ``preferencesUrl``.
+    ``context`` holds ``profile``, ``data``, ``brand``, ``unsubscribeUrl``, ``preferencesUrl``,
+    and for a saved recipient ``listUnsubscribeUrl`` (the one-click endpoint).
     Raises TemplateSyntaxProblem (unusable source, marketing without unsubscribe link) or
     RenderError (missing merge data, a limit reached).
     """
@@ -152,12 +153,17 @@ def render_email(
 
     headers: dict[str, str] = {}
     if source.purpose == "marketing":
-        # RFC 8058 one-click unsubscribe; RFC 2369 lists the preferred method first.
-        targets = [f"<{context['unsubscribeUrl']}>"]
-        if context.get("unsubscribeMailto"):
-            targets.append(f"<{context['unsubscribeMailto']}>")
-        headers = {
-            "List-Unsubscribe": ", ".join(targets),
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        }
+        one_click = context.get("listUnsubscribeUrl") or context["unsubscribeUrl"]
+        mailto = context.get("unsubscribeMailto")
+        headers = list_unsubscribe_headers(str(one_click), str(mailto) if mailto else None)
     return RenderedEmail(subject=subject, html=html, text=text, headers=headers)
+
+
+def list_unsubscribe_headers(one_click_url: str, mailto: str | None = None) -> dict[str, str]:
+    """The RFC 2369 and RFC 8058 headers that let mail clients offer one-click unsubscribe
+    (marketing mail only); RFC 2369 lists the preferred method first."""
+    targets = [f"<{one_click_url}>"] + ([f"<{mailto}>"] if mailto else [])
+    return {
+        "List-Unsubscribe": ", ".join(targets),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from apps.brand_kits.context import BrandLogo, build_brand
+from apps.brand_kits.models import BrandKit
 from apps.email_templates.rendering import Purpose
 
 _HERE = Path(__file__).resolve().parent
@@ -39,26 +41,29 @@ def _read(filename: str) -> str:
     return (_HERE / filename).read_text(encoding="utf-8")
 
 
-# A Brand Kit as the renderer sees it, for previews before an Organization has its own.
-# Every key is present (`logo` may be None): merge variables are strict.
-SAMPLE_BRAND: dict[str, Any] = {
-    "name": "Acme",
-    "colors": {
-        "primary": "#4f46e5",
-        "secondary": "#0ea5e9",
-        "accent": "#f59e0b",
-        "background": "#f4f4f7",
-        "text": "#1f2937",
-    },
-    "logo": {"url": "https://static.example.com/acme/logo.png", "alt": "Acme"},
-    "fonts": {
-        "heading": "Inter",
-        "body": "Inter",
-        "headingStack": "Inter, 'Helvetica Neue', Helvetica, Arial, sans-serif",
-        "bodyStack": "Inter, 'Helvetica Neue', Helvetica, Arial, sans-serif",
-    },
-    "footer": {"companyName": "Acme Inc.", "address": "548 Market St, San Francisco, CA 94104"},
-}
+def sample_brand() -> dict[str, Any]:
+    """A Brand Kit as the renderer sees it, for previews before an Organization has its own:
+    built by the one brand builder, so every key a template may use is there."""
+    kit = BrandKit(
+        name="Acme",
+        colors={
+            "primary": "#4f46e5",
+            "secondary": "#0ea5e9",
+            "accent": "#f59e0b",
+            "background": "#f4f4f7",
+            "text": "#1f2937",
+        },
+        fonts={"heading": "Inter", "body": "Inter"},
+        footer={"companyName": "Acme Inc.", "address": "548 Market St, San Francisco, CA 94104"},
+    )
+    logo: BrandLogo = {
+        "url": "https://static.example.com/acme/logo.png",
+        "alt": "Acme",
+        "width": None,
+        "height": None,
+    }
+    return build_brand(kit, {"primary": logo})
+
 
 SAMPLE_PROFILE: dict[str, Any] = {
     "email": "ada@example.com",
@@ -158,7 +163,31 @@ def sample_context(starter: Starter, brand: dict[str, Any] | None = None) -> dic
     return {
         "profile": SAMPLE_PROFILE,
         "data": starter.sample_data,
-        "brand": brand or SAMPLE_BRAND,
+        "brand": brand or sample_brand(),
         "unsubscribeUrl": "https://app.example.com/u/preview",
         "preferencesUrl": "https://app.example.com/preferences/preview",
     }
+
+
+# "Start blank": the smallest template that uses the brand, with the unsubscribe link marketing
+# mail must carry.
+BLANK_HTML = """<!DOCTYPE html>
+<html>
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+</head>
+<body style="margin: 0; background-color: {{ brand.colors.background }};">
+  <p style="color: {{ brand.colors.text }};">Hello {{ profile.firstName | default: "there" }},</p>
+</body>
+</html>
+"""
+BLANK_MARKETING_FOOTER = '  <p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>\n</body>'
+
+
+def blank_template_data(name: str, purpose: str) -> dict[str, Any]:
+    """What `actions.create_template` takes for a blank template named `name`."""
+    html = BLANK_HTML
+    if purpose == "marketing":
+        html = html.replace("</body>", BLANK_MARKETING_FOOTER)
+    return {"name": name, "subject": name, "html": html, "purpose": purpose}

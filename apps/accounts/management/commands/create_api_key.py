@@ -4,9 +4,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.accounts.actions import AccountError, create_api_key
+from apps.accounts.actions import create_api_key
 from apps.accounts.models import Organization
-from apps.accounts.permissions import API_SCOPES
+from segmentflow.errors import ActionError
+from segmentflow.scopes import API_SCOPES
 
 
 class Command(BaseCommand):
@@ -38,8 +39,8 @@ class Command(BaseCommand):
                 scopes=options["scopes"].split(","),
                 rate_limit=options["rate_limit"],
             )
-        except AccountError as exc:
-            raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from exc
+        except ActionError as exc:
+            raise CommandError(f"--{(exc.field or '').replace('_', '-')}: {exc.message}") from exc
         self.stderr.write(
             f"Created API key {api_key.id} ({', '.join(api_key.scopes)}) for {org.slug}; "
             "store it now, it is not shown again."

@@ -5,8 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from apps.accounts.actions import AccountError, create_organization
+from apps.accounts.actions import create_organization
 from apps.accounts.models import User
+from segmentflow.errors import ActionError
 
 
 class Command(BaseCommand):
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             self.stderr.write(f"Created user {email}")
         try:
             org = create_organization(options["name"], owner)
-        except AccountError as exc:
-            raise CommandError(f"--{exc.field.replace('_', '-')}: {exc.message}") from exc
+        except ActionError as exc:
+            raise CommandError(f"--{(exc.field or '').replace('_', '-')}: {exc.message}") from exc
         self.stderr.write(f"Created Organization {org.name!r} owned by {email}")
         self.stdout.write(org.slug)

@@ -1,15 +1,13 @@
 """Dashboard views of Templates: the list, the starter gallery, the editor with its live
 preview, duplicate, archive, and the version history.
 
-The preview renders the editor's unsaved values with the same code as a send, and the result
-is only ever shown inside an `<iframe sandbox srcdoc=…>`: a template's HTML never runs script
-in the dashboard.
+The preview itself (previews.py) renders the editor's unsaved values with the same code as a
+send, shown only inside a sandboxed iframe.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
@@ -22,60 +20,34 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from apps.accounts.dashboard import (
+from apps.accounts.models import Membership
+from apps.brand_kits.models import BrandKit
+from segmentflow.dashboard import (
     AuthedRequest,
     acting_user,
+    list_page,
     redirect_after_write,
+    render_list,
     require_membership,
     wants_fragment,
 )
-from apps.accounts.models import Membership, Organization
-from apps.accounts.permissions import has_scope
-from apps.brand_kits.context import brand_context_for
-from apps.brand_kits.models import BrandKit
-from segmentflow.errors import ActionError, ApiError
-from segmentflow.pagination import PageQuery, paginate
+from segmentflow.errors import ActionError
+from segmentflow.scopes import TEMPLATES_READ, TEMPLATES_WRITE, has_scope
 
 from . import actions
-from .actions import SOURCE_FIELDS
 from .forms import (
-    SampleDataError,
     TemplateForm,
     default_sample,
     sample_from_merge_fields,
     starter_sample,
 )
 from .models import Purpose, Template, TemplateStatus, TemplateVersion
-from .rendering import EmailSource, RenderError, TemplateSyntaxProblem, check_template
-from .rendering import render_email as render_source
-from .starters import STARTERS, STARTERS_BY_KEY, Starter, sample_context
+from .previews import build_preview, merge_fields_of, starter_thumbnail
+from .rendering import TemplateSyntaxProblem
+from .starters import STARTERS, STARTERS_BY_KEY, blank_template_data
 
-READ = "templates:read"
-WRITE = "templates:write"
 PAGE_SIZE = 50
-SOURCE_LABELS = {
-    "subject": "subject",
-    "preheader": "preheader",
-    "html": "HTML",
-    "text": "plain text",
-}
 SEND_TEST_HELP = "Sending is not set up yet: test sends arrive with the Emails section."
-BLANK_HTML = """<!DOCTYPE html>
-<html>
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-</head>
-<body style="margin: 0; background-color: {{ brand.colors.background }};">
-  <p style="color: {{ brand.colors.text }};">Hello {{ profile.firstName | default: "there" }},</p>
-</body>
-</html>
-"""
-BLANK_MARKETING_FOOTER = '  <p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>\n</body>'
-
-
-def get_template_or_404(membership: Membership, template_id: str) -> Template:
-    return get_object_or_404(Template.objects.for_org(membership.organization), pk=template_id)
 
 
 def _sample_key(template: Template) -> str:
@@ -85,19 +57,11 @@ def _sample_key(template: Template) -> str:
 # The list and the starter gallery
 
 
-def _list_url(status: str, after: str | None = None) -> str:
-    url = reverse("email_templates:list")
-    query = "?status=archived" if status == TemplateStatus.ARCHIVED else ""
-    if after:
-        query += f"{'&' if query else '?'}after={after}"
-    return url + query
-
-
 @vary_on_headers("HX-Request")
 @require_GET
 @login_required
 def template_list(request: AuthedRequest) -> HttpResponse:
-    membership = require_membership(request, READ)
+    membership = require_membership(request, TEMPLATES_READ)
     status = request.GET.get("status")
     if status not in TemplateStatus.values:
         status = TemplateStatus.ACTIVE
@@ -106,51 +70,21 @@ def template_list(request: AuthedRequest) -> HttpResponse:
         active=Count("pk", filter=Q(status=TemplateStatus.ACTIVE)),
         archived=Count("pk", filter=Q(status=TemplateStatus.ARCHIVED)),
     )
-    after = request.GET.get("after", "")
-    try:
-        listed = templates.filter(status=status).defer("html", "text", "preheader")
-        page = paginate(listed, PageQuery(limit=PAGE_SIZE, after=after))
-    except ApiError as exc:
-        raise BadRequest("malformed cursor") from exc
+    listed = templates.filter(status=status).defer("html", "text", "preheader")
     context = {
         "status": status,
         "counts": counts,
-        "templates": page["data"],
-        "next_url": _list_url(status, page["next_cursor"]) if page["has_more"] else None,
-        "can_write": has_scope(membership, WRITE),
+        "page": list_page(request, listed, size=PAGE_SIZE),
+        "can_write": has_scope(membership, TEMPLATES_WRITE),
     }
-    if wants_fragment(request) and after:
-        return render(request, "email_templates/list.html#rows", context)
-    return render(request, "email_templates/list.html", context)
-
-
-def _starter_thumbnail(organization: Organization, starter: Starter) -> str:
-    """A starter rendered with its sample data and the Organization's brand."""
-    source = EmailSource(
-        subject=starter.subject,
-        preheader=starter.preheader,
-        html=starter.html,
-        purpose=starter.purpose,
-    )
-    context = sample_context(starter, brand_context_for(organization))
-    try:
-        return render_source(source, context).html
-    except (RenderError, TemplateSyntaxProblem):
-        return ""
-
-
-def _blank_data(name: str, purpose: str) -> dict[str, Any]:
-    html = BLANK_HTML
-    if purpose == Purpose.MARKETING:
-        html = html.replace("</body>", BLANK_MARKETING_FOOTER)
-    return {"name": name, "subject": name, "html": html, "purpose": purpose}
+    return render_list(request, "email_templates/list.html", context, results=None)
 
 
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_new(request: AuthedRequest) -> HttpResponse:
     """GET: a blank template or one of the starters; POST creates it and opens the editor."""
-    membership = require_membership(request, WRITE)
+    membership = require_membership(request, TEMPLATES_WRITE)
     organization = membership.organization
     error = ""
     name = request.POST.get("name", "").strip()
@@ -160,7 +94,7 @@ def template_new(request: AuthedRequest) -> HttpResponse:
         starter = STARTERS_BY_KEY.get(key)
         if key and starter is None:
             raise BadRequest("unknown starter")
-        data = starter.template_data() if starter else _blank_data(name, purpose)
+        data = starter.template_data() if starter else blank_template_data(name, purpose)
         try:
             template = actions.create_template(
                 organization, data, saved_by=acting_user(request).email
@@ -175,7 +109,7 @@ def template_new(request: AuthedRequest) -> HttpResponse:
                 request, reverse("email_templates:edit", args=[template.pk])
             )
     starters = [
-        {"starter": starter, "thumbnail": _starter_thumbnail(organization, starter)}
+        {"starter": starter, "thumbnail": starter_thumbnail(organization, starter)}
         for starter in STARTERS
     ]
     context = {
@@ -189,69 +123,6 @@ def template_new(request: AuthedRequest) -> HttpResponse:
 
 
 # The editor and its preview
-
-
-@dataclass
-class Preview:
-    """What the preview pane shows: the rendered email, or the problem that stopped it."""
-
-    subject: str = ""
-    html: str = ""
-    text: str = ""
-    merge_fields: list[str] = field(default_factory=list)
-    error_title: str = ""
-    error: str = ""
-    line: int | None = None
-    column: int | None = None
-    sample_error: str = ""
-
-
-def _merge_fields(form: TemplateForm) -> list[str]:
-    """Every merge field the sources use; TemplateSyntaxProblem for the first one broken."""
-    found: set[str] = set()
-    for name in SOURCE_FIELDS:
-        found.update(check_template(name, form.values[name]))
-    return sorted(found)
-
-
-def _preview_kit(organization: Organization, kit_id: str) -> BrandKit | None:
-    if not kit_id:
-        return None
-    return BrandKit.objects.for_org(organization).filter(pk=kit_id).first()
-
-
-def build_preview(organization: Organization, form: TemplateForm) -> Preview:
-    """Render the unsaved values as `actions.render_template` renders a saved template."""
-    preview = Preview()
-    try:
-        preview.merge_fields = _merge_fields(form)
-    except TemplateSyntaxProblem as exc:
-        label = SOURCE_LABELS.get(exc.field, exc.field)
-        preview.error_title, preview.error = f"The {label} has an error.", exc.message
-        preview.line, preview.column = exc.line, exc.column
-        return preview
-    try:
-        profile, data = form.sample_context()
-    except SampleDataError as exc:
-        preview.sample_error = str(exc)
-        return preview
-    purpose = form.values["purpose"]
-    unsaved = Template(
-        organization=organization,
-        subject=form.values["subject"],
-        preheader=form.values["preheader"],
-        html=form.values["html"],
-        text=form.values["text"],
-        purpose=purpose if purpose in Purpose.values else Purpose.TRANSACTIONAL,
-        brand_kit=_preview_kit(organization, form.values["brandKitId"]),
-    )
-    try:
-        rendered = actions.render_template(unsaved, profile_data=profile, data=data)
-    except ActionError as exc:
-        preview.error_title, preview.error = "The preview cannot be rendered.", exc.message
-        return preview
-    preview.subject, preview.html, preview.text = rendered.subject, rendered.html, rendered.text
-    return preview
 
 
 def _field_errors(exc: ActionError) -> dict[str, list[str]]:
@@ -274,7 +145,7 @@ def _editor_context(
         "form": form.values,
         "sample": form.sample,
         "errors": errors or {},
-        "can_write": has_scope(membership, WRITE),
+        "can_write": has_scope(membership, TEMPLATES_WRITE),
         "kits": BrandKit.objects.for_org(organization).order_by("-is_default", "name", "pk"),
         "purposes": Purpose.choices,
         "preview": build_preview(organization, form),
@@ -286,8 +157,10 @@ def _editor_context(
 @require_http_methods(["GET", "POST"])
 @login_required
 def template_edit(request: AuthedRequest, template_id: str) -> HttpResponse:
-    membership = require_membership(request, READ if request.method == "GET" else WRITE)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(
+        request, TEMPLATES_READ if request.method == "GET" else TEMPLATES_WRITE
+    )
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     if request.method == "GET":
         sample = request.session.get(_sample_key(template)) or default_sample(template)
         form = TemplateForm.from_template(template, sample)
@@ -318,8 +191,8 @@ def template_edit(request: AuthedRequest, template_id: str) -> HttpResponse:
 @login_required
 def template_preview(request: AuthedRequest, template_id: str) -> HttpResponse:
     """The preview pane for the editor's current (unsaved) values; viewers may preview too."""
-    membership = require_membership(request, READ)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_READ)
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     form = TemplateForm.from_post(request.POST)
     context = {"template": template, "preview": build_preview(membership.organization, form)}
     return render(request, "email_templates/edit.html#preview", context)
@@ -329,20 +202,20 @@ def template_preview(request: AuthedRequest, template_id: str) -> HttpResponse:
 @login_required
 def template_sample(request: AuthedRequest, template_id: str) -> HttpResponse:
     """Rebuild the sample data box from the merge fields the current sources use."""
-    membership = require_membership(request, READ)
-    get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_READ)
+    Template.objects.get_for_org_or_404(membership.organization, template_id)
     form = TemplateForm.from_post(request.POST)
     # With a syntax error the sample stays as it was: the preview shows the problem.
     with contextlib.suppress(TemplateSyntaxProblem):
-        form.sample = sample_from_merge_fields(_merge_fields(form))
+        form.sample = sample_from_merge_fields(merge_fields_of(form))
     return render(request, "email_templates/edit.html#sample-field", {"sample": form.sample})
 
 
 @require_POST
 @login_required
 def template_duplicate(request: AuthedRequest, template_id: str) -> HttpResponse:
-    membership = require_membership(request, WRITE)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_WRITE)
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     copy = actions.duplicate_template(template, saved_by=acting_user(request).email)
     messages.success(request, f"Created {copy.name}.")
     return redirect_after_write(request, reverse("email_templates:edit", args=[copy.pk]))
@@ -352,8 +225,8 @@ def template_duplicate(request: AuthedRequest, template_id: str) -> HttpResponse
 @login_required
 def template_archive(request: AuthedRequest, template_id: str) -> HttpResponse:
     """GET asks for confirmation (without JavaScript); POST archives."""
-    membership = require_membership(request, WRITE)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_WRITE)
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     if request.method == "GET":
         return render(request, "email_templates/archive.html", {"template": template})
     actions.archive_template(template)
@@ -364,8 +237,8 @@ def template_archive(request: AuthedRequest, template_id: str) -> HttpResponse:
 @require_POST
 @login_required
 def template_unarchive(request: AuthedRequest, template_id: str) -> HttpResponse:
-    membership = require_membership(request, WRITE)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_WRITE)
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     actions.unarchive_template(template)
     messages.success(request, f"{template.name} is active again.")
     return redirect_after_write(request, reverse("email_templates:edit", args=[template.pk]))
@@ -381,12 +254,12 @@ def get_version_or_404(template: Template, version: int) -> TemplateVersion:
 @require_GET
 @login_required
 def version_list(request: AuthedRequest, template_id: str) -> HttpResponse:
-    membership = require_membership(request, READ)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_READ)
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     context = {
         "template": template,
         "versions": template.versions.defer("html", "text", "preheader"),
-        "can_write": has_scope(membership, WRITE),
+        "can_write": has_scope(membership, TEMPLATES_WRITE),
     }
     return render(request, "email_templates/versions.html", context)
 
@@ -394,12 +267,12 @@ def version_list(request: AuthedRequest, template_id: str) -> HttpResponse:
 @require_GET
 @login_required
 def version_detail(request: AuthedRequest, template_id: str, version: int) -> HttpResponse:
-    membership = require_membership(request, READ)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_READ)
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     context = {
         "template": template,
         "version": get_version_or_404(template, version),
-        "can_write": has_scope(membership, WRITE),
+        "can_write": has_scope(membership, TEMPLATES_WRITE),
     }
     return render(request, "email_templates/version.html", context)
 
@@ -408,8 +281,8 @@ def version_detail(request: AuthedRequest, template_id: str, version: int) -> Ht
 @login_required
 def version_restore(request: AuthedRequest, template_id: str, version: int) -> HttpResponse:
     """Make an earlier version the current content, as a new version."""
-    membership = require_membership(request, WRITE)
-    template = get_template_or_404(membership, template_id)
+    membership = require_membership(request, TEMPLATES_WRITE)
+    template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     old = get_version_or_404(template, version)
     try:
         restored = actions.restore_version(

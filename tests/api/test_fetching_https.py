@@ -21,8 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from apps.brand_kits.fetching import FetchFailed, fetch
-from tests.brand_kits.test_fetching import fake_resolver
+from segmentflow.fetching import FetchFailed, fetch
+from tests.api.test_fetching import fake_resolver
 
 HOST = "site.test"  # the fake resolver maps it to 127.0.0.1
 

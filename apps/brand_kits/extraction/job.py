@@ -1,10 +1,10 @@
-"""Brand extraction: turn a website into a proposal for a Brand Kit.
+"""The extraction job: turn a website into a proposal for a Brand Kit.
 
-The job fetches the page through the SSRF guard, reads it and a few of its stylesheets
-(`page`, `css`), downloads the best logo candidates into the asset library, reads their
-colors (`palette`) and merges everything into `{name, logos, colors, fonts, socialLinks}`.
-Progress and the current step are written to the BrandExtraction row after every stage, outside
-any transaction, so the dashboard and the API see them while the job runs.
+It fetches the page through the SSRF guard, reads it and a few of its stylesheets (`page`,
+`css`), downloads the best logo candidates into the asset library, reads their colors
+(`palette`) and merges everything into `{name, logos, colors, fonts, socialLinks}`. Progress and
+the current step are written to the BrandExtraction row after every stage, outside any
+transaction, so the dashboard and the API see them while the job runs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,12 +25,13 @@ from django.utils import timezone
 
 from apps.assets.actions import delete_asset, import_asset
 from apps.assets.models import Asset
+from segmentflow import fetching
 from segmentflow.errors import ActionError
 
-from . import css, fetching, page, palette
-from .actions import FONT_FAMILY_PATTERN, apply_extraction, clean_social_links
+from ..actions import FONT_FAMILY_PATTERN, SocialLink, apply_extraction, clean_social_link
+from ..models import INTERRUPTED_ERROR, BrandExtraction, ExtractionStatus, LogoRole
+from . import css, page, palette
 from .evidence import ColorEvidence, FontEvidence, LogoCandidate, PageEvidence
-from .models import BrandExtraction, ExtractionStatus, LogoRole
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +48,7 @@ ICON_SOURCES = ("apple-touch-icon", "icon")
 CSS_ACCEPT = "text/css,*/*;q=0.1"
 IMAGE_ACCEPT = "image/png,image/jpeg,image/webp,image/gif;q=0.9,*/*;q=0.1"
 ASSET_TAG = "brand-import"
+USER_AGENT = "SegmentFlow brand import (+https://github.com/segmentflow)"
 
 
 class ExtractionFailed(Exception):
@@ -77,7 +80,9 @@ class _Run:
                 f"The import took longer than {settings.SEGMENTFLOW_EXTRACTION_BUDGET} seconds."
             )
         timeout = min(float(settings.SEGMENTFLOW_FETCH_TIMEOUT), remaining)
-        return fetching.fetch(url, max_bytes=max_bytes, timeout=timeout, accept=accept)
+        return fetching.fetch(
+            url, max_bytes=max_bytes, timeout=timeout, accept=accept, user_agent=USER_AGENT
+        )
 
     def report(self, progress: int, step: str) -> None:
         self.extraction.progress = progress
@@ -125,14 +130,31 @@ def _claim(extraction_id: str) -> BrandExtraction | None:
     return extraction
 
 
-def _fail(extraction: BrandExtraction, message: str) -> BrandExtraction:
+def _fail(
+    extraction: BrandExtraction, message: str, *, finished_at: datetime | None = None
+) -> BrandExtraction:
     now = timezone.now()
     extraction.status = ExtractionStatus.FAILED
     extraction.error = message[:1000]
     extraction.step = "Failed"
-    extraction.finished_at = extraction.updated_at = now
+    extraction.finished_at = finished_at or now
+    extraction.updated_at = now
     extraction.save(update_fields=["status", "error", "step", "finished_at", "updated_at"])
     return extraction
+
+
+def fail_interrupted_extractions() -> int:
+    """Record every extraction whose worker died as failed, since its last sign of life (what
+    BrandExtraction.reported already shows); returns how many."""
+    failed = 0
+    for pk in BrandExtraction.objects.interrupted().values_list("pk", flat=True):
+        with transaction.atomic():
+            locked = BrandExtraction.objects.select_for_update().get(pk=pk)
+            # It may have reported progress, or ended, since the query.
+            if locked.interrupted:
+                _fail(locked, INTERRUPTED_ERROR, finished_at=locked.updated_at)
+                failed += 1
+    return failed
 
 
 def _succeed(run: _Run, result: dict[str, Any]) -> BrandExtraction:
@@ -332,30 +354,11 @@ def _ranked(scores: dict[str, float]) -> list[str]:
     return sorted(sorted(scores), key=lambda family: -scores[family])
 
 
-def _social_links(evidence: PageEvidence) -> list[dict[str, str]]:
+def _social_links(evidence: PageEvidence) -> list[SocialLink]:
     links = []
     for link in evidence.social_links:
         try:
-            links += clean_social_links([link])
+            links.append(clean_social_link(link, 0))
         except ActionError:
             continue
     return links[:10]
-
-
-# A running job writes its progress at least once per fetch, and every fetch ends within the
-# budget: past this silence its worker is gone (killed, redeployed) and it will never finish.
-STALE_AFTER_SECONDS = 120
-
-
-def expire_if_stale(extraction: BrandExtraction) -> BrandExtraction:
-    """Fail a running extraction whose worker died, so nobody waits on it forever."""
-    if extraction.status != ExtractionStatus.RUNNING:
-        return extraction
-    silence = STALE_AFTER_SECONDS + settings.SEGMENTFLOW_EXTRACTION_BUDGET
-    if (timezone.now() - extraction.updated_at).total_seconds() < silence:
-        return extraction
-    with transaction.atomic():
-        locked = BrandExtraction.objects.select_for_update().get(pk=extraction.pk)
-        if locked.status == ExtractionStatus.RUNNING and locked.updated_at == extraction.updated_at:
-            return _fail(locked, "The import was interrupted before it finished; start it again.")
-        return locked

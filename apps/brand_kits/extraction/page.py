@@ -12,8 +12,8 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from apps.brand_kits.css import analyze_css, parse_color
-from apps.brand_kits.evidence import ColorEvidence, FontEvidence, LogoCandidate, PageEvidence
+from .css import analyze_css, parse_color
+from .evidence import ColorEvidence, FontEvidence, LogoCandidate, PageEvidence
 
 MAX_IMAGES = 300  # <img> elements looked at, in document order
 MAX_LINKS = 200  # <a> elements looked at for social links: the first 150 and the last 50

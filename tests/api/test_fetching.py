@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from apps.brand_kits.fetching import FetchFailed, FetchRefused, check_url, fetch
+from segmentflow.fetching import FetchFailed, FetchRefused, check_url, fetch
 
 MiB = 1024 * 1024
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 import tinycss2
 from tinycss2.ast import FunctionBlock, Node
 
-from apps.brand_kits.evidence import COLOR_ROLES, ColorEvidence, FontEvidence, StyleEvidence
+from .evidence import COLOR_ROLES, ColorEvidence, FontEvidence, StyleEvidence
 
 MAX_CSS_CHARS = 512 * 1024  # per text; the rest is cut off
 MAX_RULES = 5_000  # qualified rules looked at, over all texts

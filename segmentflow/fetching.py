@@ -1,4 +1,5 @@
-"""The one SSRF-safe HTTP client for every URL a user gives the server (brand import, logos).
+"""The one SSRF-safe HTTP client for every URL a user gives the server (the brand import and
+its logos today; webhooks and link checks next). It imports no app.
 
 The host is resolved once, every address is checked, and the socket is opened to the checked
 address itself (so a second DNS answer cannot point it elsewhere); redirects are checked again,
@@ -29,7 +30,8 @@ Resolver = Callable[..., Sequence[tuple[Any, ...]]]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 REDIRECT_STATUSES = {301, 302, 303, 307, 308}
-USER_AGENT = "SegmentFlow brand import (+https://github.com/segmentflow)"
+# Sent unless the caller names itself (the brand import does).
+USER_AGENT = "SegmentFlow (+https://github.com/segmentflow)"
 READ_CHUNK = 64 * 1024
 
 
@@ -61,13 +63,10 @@ _NUMERIC_LABEL = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
 
 
 class FetchRefused(Exception):
-    """The URL or an address it leads to is not one the server may fetch."""
+    """The URL or an address it leads to is not one the server may fetch; the message says
+    why."""
 
-    code = "url_not_allowed"
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    code = "url_not_allowed"  # the errorCode of a refusal
 
 
 class FetchFailed(Exception):
@@ -181,6 +180,7 @@ def fetch(
     timeout: float = 10,
     max_redirects: int = 5,
     accept: str = "text/html,application/xhtml+xml,*/*;q=0.8",
+    user_agent: str = USER_AGENT,
     resolver: Resolver | None = None,
 ) -> FetchResult:
     """GET the URL through the SSRF guard, following at most `max_redirects` redirects.
@@ -193,7 +193,12 @@ def fetch(
     redirects: list[str] = []
     while True:
         status, location, content_type, body = _request_once(
-            target, deadline, resolver or DEFAULT_RESOLVER, accept, max_bytes
+            target,
+            deadline,
+            resolver or DEFAULT_RESOLVER,
+            user_agent=user_agent,
+            accept=accept,
+            max_bytes=max_bytes,
         )
         if status in REDIRECT_STATUSES and location:
             if len(redirects) >= max_redirects:
@@ -221,7 +226,13 @@ class _Deadline:
 
 
 def _request_once(
-    target: ParsedTarget, deadline: _Deadline, resolver: Resolver, accept: str, max_bytes: int
+    target: ParsedTarget,
+    deadline: _Deadline,
+    resolver: Resolver,
+    *,
+    user_agent: str,
+    accept: str,
+    max_bytes: int,
 ) -> tuple[int, str, str, bytes]:
     """One request to one checked address: (status, Location, Content-Type, body)."""
     sock = _connect(target, deadline, resolver)
@@ -231,7 +242,7 @@ def _request_once(
             "GET", target.request_target, skip_host=True, skip_accept_encoding=True
         )
         connection.putheader("Host", target.host_header)
-        connection.putheader("User-Agent", USER_AGENT)
+        connection.putheader("User-Agent", user_agent)
         connection.putheader("Accept", accept)
         # Ask for no compression, so a small gzip body cannot expand past max_bytes in memory.
         connection.putheader("Accept-Encoding", "identity")

@@ -1,7 +1,7 @@
 """What brand extraction finds on a website, before it is merged into a proposal.
 
 The page analysis (`page.py`, `css.py`) produces these; the palette (`palette.py`) and the job
-(`extraction.py`) consume them. Plain data, so each stage can be tested on its own.
+(`job.py`) consume them. Plain data, so each stage can be tested on its own.
 """
 
 from __future__ import annotations

@@ -51,19 +51,17 @@ def _add_demo_content(org: Organization) -> None:
     """A default Brand Kit and the starter templates, so the dashboard has something to show."""
     create_brand_kit(
         org,
-        {
-            "name": "Demo",
-            "colors": {
-                "primary": "#4f46e5",
-                "secondary": "#0ea5e9",
-                "accent": "#f59e0b",
-                "background": "#f4f4f7",
-                "text": "#1f2937",
-            },
-            "fonts": {"heading": "Inter", "body": "Inter"},
-            "sender": {"fromName": "Demo", "fromEmail": "hello@example.com"},
-            "footer": {"companyName": "Demo Inc.", "address": "1 Example Street, Springfield"},
+        name="Demo",
+        colors={
+            "primary": "#4f46e5",
+            "secondary": "#0ea5e9",
+            "accent": "#f59e0b",
+            "background": "#f4f4f7",
+            "text": "#1f2937",
         },
+        fonts={"heading": "Inter", "body": "Inter"},
+        sender={"from_name": "Demo", "from_email": "hello@example.com"},
+        footer={"company_name": "Demo Inc.", "address": "1 Example Street, Springfield"},
     )
     for starter in STARTERS:
         create_template(org, starter.template_data(), saved_by="make run (demo)")
