@@ -260,6 +260,7 @@ def _product_routers() -> list[tuple[str, Router]]:
     from apps.brand_kits.api import router as brand_kits_router
     from apps.email_templates.api import router as templates_router
     from apps.profiles.api import router as profiles_router
+    from apps.sending.api import router as sending_router
 
     return [
         ("/", accounts_router),
@@ -267,6 +268,7 @@ def _product_routers() -> list[tuple[str, Router]]:
         ("/", templates_router),
         ("/", assets_router),
         ("/", brand_kits_router),
+        ("/", sending_router),
     ]
 
 

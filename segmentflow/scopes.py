@@ -21,6 +21,8 @@ BRAND_KIT_WRITE = "brand_kit:write"
 EMAILS_SEND = "emails:send"
 EMAILS_READ = "emails:read"
 EVENTS_WRITE = "events:write"
+DOMAINS_READ = "domains:read"
+DOMAINS_WRITE = "domains:write"
 
 # The scope table of api-contract.md → Authentication and scopes, in its order.
 SCOPES: dict[str, str] = {
@@ -35,6 +37,8 @@ SCOPES: dict[str, str] = {
     EMAILS_SEND: "Send emails (emails.send, emails.batchSend)",
     EMAILS_READ: "Get and list EmailSends",
     EVENTS_WRITE: "Track events (events.track)",
+    DOMAINS_READ: "Read sending domains and their DNS records",
+    DOMAINS_WRITE: "Add, verify, rotate the DKIM key of, and delete sending domains",
 }
 API_SCOPES: tuple[str, ...] = tuple(SCOPES)
 READ_SCOPES: tuple[str, ...] = tuple(s for s in API_SCOPES if s.endswith(":read"))

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "apps.assets",
     "apps.brand_kits",
     "apps.email_templates",
+    "apps.sending",
     "apps.demo",
 ]
 
@@ -253,6 +254,16 @@ X_FRAME_OPTIONS = "DENY"
 # The API refuses bodies over 1 MiB with 413 payload_too_large (api-contract.md → Transport).
 API_MAX_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+
+# Sending domains: DNS checks go to these servers (comma-separated host or host:port; empty: the
+# system resolver), and SPF must carry this mechanism (e.g. include:amazonses.com; empty: any
+# single SPF record that does not end in +all or ?all passes).
+SEGMENTFLOW_DNS_NAMESERVERS = os.environ.get("SEGMENTFLOW_DNS_NAMESERVERS", "")
+SEGMENTFLOW_SPF_INCLUDE = os.environ.get("SEGMENTFLOW_SPF_INCLUDE", "").strip()
+# Tasks that reschedule themselves, queued by `manage.py schedule_housekeeping` (make run).
+SEGMENTFLOW_PERIODIC_TASKS = ["apps.sending.tasks.check_sending_domains"]
+# Seconds one DNS lookup of a domain check may take in all.
+SEGMENTFLOW_DNS_TIMEOUT = float(os.environ.get("SEGMENTFLOW_DNS_TIMEOUT", "") or 2.5)
 
 # How /api/v1 turns an x-api-key into an active key (the accounts app owns keys).
 SEGMENTFLOW_API_KEY_LOOKUP = "apps.accounts.actions.find_api_key"

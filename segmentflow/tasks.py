@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.tasks import task
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import IdempotencyRecord
 
@@ -23,13 +24,20 @@ def purge_expired_idempotency_keys(reschedule: bool = True) -> int:
     return deleted
 
 
-def ensure_housekeeping_scheduled() -> bool:
-    """Enqueue the purge unless one is already waiting; returns whether it enqueued."""
+def ensure_housekeeping_scheduled() -> list[str]:
+    """Enqueue each periodic task (this module's purge and SEGMENTFLOW_PERIODIC_TASKS, each of
+    which reschedules itself) unless one is already waiting; returns the ones it enqueued."""
     from django_tasks_db.models import DBTaskResult
 
-    pending = DBTaskResult.objects.filter(
-        status="READY", task_path=purge_expired_idempotency_keys.module_path
-    ).exists()
-    if not pending:
-        purge_expired_idempotency_keys.enqueue()
-    return not pending
+    periodic = [purge_expired_idempotency_keys] + [
+        import_string(path) for path in settings.SEGMENTFLOW_PERIODIC_TASKS
+    ]
+    queued = []
+    for periodic_task in periodic:
+        waiting = DBTaskResult.objects.filter(
+            status="READY", task_path=periodic_task.module_path
+        ).exists()
+        if not waiting:
+            periodic_task.enqueue()
+            queued.append(periodic_task.module_path)
+    return queued

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", views.favicon),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", media_views.media_file, name="media"),
+    path("settings/domains/", include("apps.sending.urls")),
     path("", include("apps.accounts.urls")),
     path("profiles/", include("apps.profiles.urls")),
     path("assets/", include("apps.assets.urls")),

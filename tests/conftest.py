@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from django.conf import settings
 
@@ -18,3 +20,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords and not uses_postgres:
             item.add_marker(skip_pg)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def local_dns_only() -> Iterator[None]:
+    """No test asks the machine's resolver: domain checks go to an empty local DNS server
+    (every name NXDOMAIN) unless a test starts its own."""
+    from tests.sending.dns_server import serve_dns
+
+    with serve_dns() as (_, nameserver):
+        previous = settings.SEGMENTFLOW_DNS_NAMESERVERS
+        settings.SEGMENTFLOW_DNS_NAMESERVERS = nameserver
+        yield
+        settings.SEGMENTFLOW_DNS_NAMESERVERS = previous

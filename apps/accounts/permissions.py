@@ -7,7 +7,7 @@ shared by the API routes and the dashboard views.
 
 from __future__ import annotations
 
-from segmentflow.scopes import API_SCOPES, MANAGE_SETTINGS, READ_SCOPES
+from segmentflow.scopes import API_SCOPES, DOMAINS_WRITE, MANAGE_SETTINGS, READ_SCOPES
 
 OWNER = "owner"
 ADMIN = "admin"
@@ -24,6 +24,6 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     OWNER: frozenset(API_SCOPES) | {MANAGE_SETTINGS},
     ADMIN: frozenset(API_SCOPES) | {MANAGE_SETTINGS},
     # Members do the day-to-day marketing work but do not manage keys, members or domains.
-    MEMBER: frozenset(API_SCOPES),
+    MEMBER: frozenset(API_SCOPES) - {DOMAINS_WRITE},
     VIEWER: frozenset(READ_SCOPES),
 }

@@ -13,7 +13,6 @@ settings_patterns = [
     path("api-keys/new/", views.api_key_create, name="api_key_create"),
     path("api-keys/<str:key_id>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("members/", views.member_list, name="members"),
-    path("domains/", views.domain_list, name="domains"),
 ]
 
 urlpatterns = [

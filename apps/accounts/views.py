@@ -125,9 +125,3 @@ def member_list(request: AuthedRequest) -> HttpResponse:
         "accounts/members.html",
         {"members": members.order_by("user__email"), "active_tab": "members"},
     )
-
-
-@login_required
-def domain_list(request: AuthedRequest) -> HttpResponse:
-    require_membership(request, MANAGE_SETTINGS)
-    return render(request, "accounts/domains.html", {"active_tab": "domains"})

@@ -99,14 +99,14 @@ class UnbuiltSectionTests(PersonaTestCase):
         self.assertNotContains(response, "charlie@example.com")
         # Without settings:manage there is no tab to API keys or sending domains.
         self.assertNotContains(response, reverse("accounts:api_keys"))
-        self.assertNotContains(response, reverse("accounts:domains"))
+        self.assertNotContains(response, reverse("sending:list"))
 
-    def test_the_sending_domains_page_is_an_empty_state_for_owners(self) -> None:
+    def test_the_sending_domains_page_is_for_owners(self) -> None:
         self.client.force_login(self.alice)
-        response = self.client.get(reverse("accounts:domains"))
-        self.assertContains(response, "Sending domains are not built yet")
+        response = self.client.get(reverse("sending:list"))
+        self.assertContains(response, "No sending domain yet")
         self.client.force_login(self.bob)
-        self.assertEqual(self.client.get(reverse("accounts:domains")).status_code, 403)
+        self.assertEqual(self.client.get(reverse("sending:list")).status_code, 403)
 
 
 class NoOrganizationTests(PersonaTestCase):

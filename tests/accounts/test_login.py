@@ -130,7 +130,7 @@ class LoginWallTests(PersonaTestCase):
             reverse("accounts:api_key_create"),
             reverse("accounts:api_key_revoke", args=[self.acme_key.id]),
             reverse("accounts:members"),
-            reverse("accounts:domains"),
+            reverse("sending:list"),
         ]
 
     def test_every_dashboard_page_redirects_to_the_login_page(self) -> None:

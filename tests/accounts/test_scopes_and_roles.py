@@ -22,6 +22,8 @@ CONTRACT_SCOPES = [
     "emails:send",
     "emails:read",
     "events:write",
+    "domains:read",
+    "domains:write",
 ]
 CONTRACT_READ_SCOPES = {
     "profiles:read",
@@ -29,6 +31,7 @@ CONTRACT_READ_SCOPES = {
     "assets:read",
     "brand_kit:read",
     "emails:read",
+    "domains:read",
 }
 
 
@@ -48,8 +51,10 @@ class ScopeTableTests(PersonaTestCase):
         self.assertEqual(permissions.ROLE_SCOPES[permissions.OWNER], everything)
         self.assertEqual(permissions.ROLE_SCOPES[permissions.ADMIN], everything)
 
-    def test_members_have_every_api_scope_but_do_not_manage_settings(self) -> None:
-        self.assertEqual(permissions.ROLE_SCOPES[permissions.MEMBER], set(CONTRACT_SCOPES))
+    def test_members_have_every_api_scope_but_do_not_manage_settings_or_domains(self) -> None:
+        self.assertEqual(
+            permissions.ROLE_SCOPES[permissions.MEMBER], set(CONTRACT_SCOPES) - {"domains:write"}
+        )
 
     def test_viewers_have_the_read_scopes_only(self) -> None:
         self.assertEqual(permissions.ROLE_SCOPES[permissions.VIEWER], CONTRACT_READ_SCOPES)
@@ -69,7 +74,7 @@ class HasScopeTests(PersonaTestCase):
         for scope in CONTRACT_SCOPES:
             with self.subTest(scope=scope):
                 self.assertTrue(scopes.has_scope(alice, scope))
-                self.assertTrue(scopes.has_scope(bob, scope))
+                self.assertEqual(scopes.has_scope(bob, scope), scope != "domains:write")
                 self.assertEqual(scopes.has_scope(viewer, scope), scope in CONTRACT_READ_SCOPES)
         self.assertTrue(scopes.has_scope(alice, scopes.MANAGE_SETTINGS))
         self.assertFalse(scopes.has_scope(bob, scopes.MANAGE_SETTINGS))
@@ -118,10 +123,13 @@ class GrantedByTests(PersonaTestCase):
         )
         self.assertEqual(set(key.scopes), CONTRACT_READ_SCOPES)
 
-    def test_a_member_can_grant_every_api_scope(self) -> None:
+    def test_a_member_can_grant_every_api_scope_of_the_role(self) -> None:
         bob = Membership.objects.get(user=self.bob)
-        key, _ = create_api_key(self.acme, name="Bob's", scopes=["all"], granted_by=bob)
-        self.assertEqual(key.scopes, CONTRACT_SCOPES)
+        role_scopes = [scope for scope in CONTRACT_SCOPES if scope != "domains:write"]
+        key, _ = create_api_key(self.acme, name="Bob's", scopes=role_scopes, granted_by=bob)
+        self.assertEqual(key.scopes, role_scopes)
+        with self.assertRaisesMessage(ActionError, "domains:write"):
+            create_api_key(self.acme, name="Bob's all", scopes=["all"], granted_by=bob)
 
 
 class CreateApiKeyValidationTests(PersonaTestCase):

@@ -24,6 +24,7 @@ def plain_django_view(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("api/v1/plain/", plain_django_view),
     path("api/v1/", probe_api.urls),
+    path("settings/domains/", include("apps.sending.urls")),
     path("", include("apps.accounts.urls")),
     path("profiles/", include("apps.profiles.urls")),
     path("", include("apps.profiles.public_urls")),

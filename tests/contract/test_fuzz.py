@@ -53,6 +53,7 @@ PLAUSIBLE_VALUES: dict[str, Any] = {
     "size": 100,
     "html": "<p>Hello {{ profile.firstName }}</p>",
     "subject": "Hello",
+    "domain": "fuzz.example",
     "network": "linkedin",
     "locale": "en",
     "timezone": "UTC",
@@ -87,6 +88,12 @@ def make_brand_extraction(org: Organization) -> Any:
     )
 
 
+def make_sending_domain(org: Organization) -> Any:
+    from apps.sending.actions import create_domain
+
+    return create_domain(org, f"fuzz-{org.pk[-8:]}.example")
+
+
 # Path parameter → an object of the test's Organization, so that a body reaches the action
 # instead of a 404. A body field named like one (`profileId` for `profile_id`) gets its id too.
 PATH_OBJECT_FACTORIES: dict[str, Callable[[Organization], Any]] = {
@@ -95,6 +102,7 @@ PATH_OBJECT_FACTORIES: dict[str, Callable[[Organization], Any]] = {
     "asset_id": make_asset,
     "brand_kit_id": make_brand_kit,
     "extraction_id": make_brand_extraction,
+    "domain_id": make_sending_domain,
 }
 
 

@@ -9,9 +9,12 @@ from segmentflow.tasks import ensure_housekeeping_scheduled
 
 class Command(BaseCommand):
     help = (
-        "Queue the hourly housekeeping task (expired Idempotency-Keys) unless it is queued already."
+        "Queue the periodic tasks (expired Idempotency-Keys hourly, sending-domain DNS checks "
+        "every minute) unless they are queued already."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
         queued = ensure_housekeeping_scheduled()
-        self.stdout.write("Housekeeping queued." if queued else "Housekeeping already queued.")
+        self.stdout.write(
+            f"Queued: {', '.join(queued)}." if queued else "Housekeeping already queued."
+        )
