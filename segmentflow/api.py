@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -90,6 +91,7 @@ class ApiRouter(Router):
         scope: str | None = None,
         response: Any = None,
         description: str | None = None,
+        atomic: bool = True,
         **kwargs: Any,
     ) -> None:
         responses = dict(response) if isinstance(response, dict) else {200: response}
@@ -99,7 +101,9 @@ class ApiRouter(Router):
         # The last decorator runs first: authentication and the scope check come before any
         # Idempotency-Key lookup, so a stored response is only ever replayed to a key that
         # could have made the request itself, and a refusal is never stored.
-        decorate_view(idempotent, require_scope(scope))(view_func)
+        # `atomic=False`: the operation waits on the network and makes its own transactions.
+        idempotency = idempotent if atomic else functools.partial(idempotent, atomic=False)
+        decorate_view(idempotency, require_scope(scope))(view_func)
         if scope is not None:
             description = f"{description or ''}\n\nRequires scope `{scope}`.".strip()
         if set(methods) - {"GET"}:

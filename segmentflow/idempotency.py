@@ -8,6 +8,7 @@ so a crash leaves neither the effect nor a "done" record behind.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -125,6 +126,8 @@ def run_idempotently(
     organization: Organization,
     key: str,
     call: Callable[[], HttpResponseBase],
+    *,
+    atomic: bool = True,
 ) -> HttpResponseBase:
     fingerprint = request_fingerprint(request)
     record, created = _claim(organization, key, fingerprint)
@@ -145,10 +148,13 @@ def run_idempotently(
         )
 
     try:
-        with transaction.atomic():
+        # An operation that waits on the network (a DNS check) runs outside the transaction,
+        # which would hold SQLite's write lock meanwhile; it makes its own short ones.
+        with transaction.atomic() if atomic else contextlib.nullcontext():
             response = call()
             if response.status_code >= 500:
-                transaction.set_rollback(True)
+                if atomic:
+                    transaction.set_rollback(True)
             elif response.status_code not in NEVER_STORED:
                 IdempotencyRecord.objects.filter(pk=record.pk).update(
                     state=IdempotencyRecord.State.DONE,
@@ -165,9 +171,12 @@ def run_idempotently(
     return response
 
 
-def idempotent(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+def idempotent(
+    run: Callable[..., HttpResponseBase], *, atomic: bool = True
+) -> Callable[..., HttpResponseBase]:
     """ninja "view" decorator on every operation, inside the authentication and scope check
-    (see ApiRouter.add_api_operation)."""
+    (see ApiRouter.add_api_operation); `atomic=False` for operations that must not run in one
+    transaction with their record."""
 
     @functools.wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
@@ -181,7 +190,11 @@ def idempotent(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespon
         try:
             key = validate_key(raw)
             return run_idempotently(
-                request, api_key.organization, key, lambda: run(request, *args, **kwargs)
+                request,
+                api_key.organization,
+                key,
+                lambda: run(request, *args, **kwargs),
+                atomic=atomic,
             )
         except ApiError as exc:
             return api_error_response(request, exc)

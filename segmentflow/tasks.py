@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -12,6 +13,7 @@ from django.utils.module_loading import import_string
 from .models import IdempotencyRecord
 
 PURGE_INTERVAL = timedelta(hours=1)
+STALE_RUNNING_AFTER = timedelta(minutes=15)
 
 
 @task()
@@ -33,11 +35,14 @@ def ensure_housekeeping_scheduled() -> list[str]:
         import_string(path) for path in settings.SEGMENTFLOW_PERIODIC_TASKS
     ]
     queued = []
+    # A task that started a short while ago is running its round; one RUNNING for longer was
+    # left by a killed worker (django-tasks-db keeps no lease) and is no reason to wait.
+    recently = timezone.now() - STALE_RUNNING_AFTER
     for periodic_task in periodic:
-        waiting = DBTaskResult.objects.filter(
-            status="READY", task_path=periodic_task.module_path
-        ).exists()
-        if not waiting:
+        waiting = DBTaskResult.objects.filter(task_path=periodic_task.module_path).filter(
+            Q(status="READY") | Q(status="RUNNING", started_at__gte=recently)
+        )
+        if not waiting.exists():
             periodic_task.enqueue()
             queued.append(periodic_task.module_path)
     return queued

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from segmentflow.scopes import MANAGE_SETTINGS, has_scope
+from segmentflow.scopes import DOMAINS_WRITE, MANAGE_SETTINGS, has_scope
 
 from .models import Membership
 
@@ -19,4 +19,5 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
         "organization": membership.organization,
         "all_memberships": Membership.objects.for_user(request.user),  # type: ignore[arg-type]
         "can_manage_settings": has_scope(membership, MANAGE_SETTINGS),
+        "can_manage_domains": has_scope(membership, DOMAINS_WRITE),
     }

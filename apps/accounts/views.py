@@ -1,4 +1,5 @@
-"""Dashboard views of accounts: Organization switcher and Settings (API keys, members, domains)."""
+"""Dashboard views of accounts: the Organization switcher, the login lockout page and Settings
+(API keys, members; sending domains are apps/sending)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segmentflow.dashboard import (
     AuthedRequest,
@@ -17,7 +18,7 @@ from segmentflow.dashboard import (
     wants_fragment,
 )
 from segmentflow.errors import ActionError
-from segmentflow.scopes import MANAGE_SETTINGS
+from segmentflow.scopes import MANAGE_SETTINGS, has_scope
 
 from . import actions
 from .forms import ApiKeyForm
@@ -49,14 +50,16 @@ def switch_organization(request: AuthedRequest) -> HttpResponse:
     return redirect("dashboard:home")
 
 
+@require_GET
 @login_required
 def settings_home(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request)
-    if membership.scopes_granted >= {MANAGE_SETTINGS}:
+    if has_scope(membership, MANAGE_SETTINGS):
         return redirect("accounts:api_keys")
     return redirect("accounts:members")
 
 
+@require_GET
 @login_required
 def api_key_list(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request, MANAGE_SETTINGS)
@@ -110,12 +113,12 @@ def api_key_revoke(request: AuthedRequest, key_id: str) -> HttpResponse:
         return render(request, "accounts/api_key_revoke.html", {"api_key": api_key})
     actions.revoke_api_key(api_key)
     messages.success(request, f"API key “{api_key.name}” revoked.")
-    if request.htmx:
-        response = render(request, "accounts/api_keys.html#key-row", {"key": api_key})
-        return response
+    if wants_fragment(request):
+        return render(request, "accounts/api_keys.html#key-row", {"key": api_key})
     return redirect(reverse("accounts:api_keys"))
 
 
+@require_GET
 @login_required
 def member_list(request: AuthedRequest) -> HttpResponse:
     membership = require_membership(request)

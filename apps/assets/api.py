@@ -1,4 +1,4 @@
-"""API routes of Assets (api-contract.md → Assets). The local upload URL is in views.py."""
+"""API routes of Assets (api-contract.md → Assets). The local upload URL is in media_views.py."""
 
 from __future__ import annotations
 

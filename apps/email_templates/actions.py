@@ -33,6 +33,7 @@ from .rendering import (
     render_email,
     validate_marketing,
 )
+from .starters import STARTERS_BY_KEY, blank_template_data
 
 SOURCE_FIELDS = ("subject", "preheader", "html", "text")
 MAX_NAME = 200
@@ -171,6 +172,19 @@ def create_template(organization: Organization, data: dict[str, Any], *, saved_b
     template.save(force_insert=True)
     _record_version(template, saved_by)
     return template
+
+
+def create_from_starter(
+    organization: Organization, starter_key: str, *, name: str, purpose: str, saved_by: str
+) -> Template:
+    """A new template from a starter (`starter_key`), or a blank one named `name` when the key
+    is empty."""
+    if not starter_key:
+        return create_template(organization, blank_template_data(name, purpose), saved_by=saved_by)
+    starter = STARTERS_BY_KEY.get(starter_key)
+    if starter is None:
+        raise invalid("starter", f"no starter named {starter_key!r}")
+    return create_template(organization, starter.template_data(), saved_by=saved_by)
 
 
 @transaction.atomic

@@ -44,7 +44,7 @@ from .forms import (
 from .models import Purpose, Template, TemplateStatus, TemplateVersion
 from .previews import build_preview, merge_fields_of, starter_thumbnail
 from .rendering import TemplateSyntaxProblem
-from .starters import STARTERS, STARTERS_BY_KEY, blank_template_data
+from .starters import STARTERS, STARTERS_BY_KEY
 
 PAGE_SIZE = 50
 SEND_TEST_HELP = "Sending is not set up yet: test sends arrive with the Emails section."
@@ -91,19 +91,17 @@ def template_new(request: AuthedRequest) -> HttpResponse:
     purpose = request.POST.get("purpose", Purpose.TRANSACTIONAL)
     if request.method == "POST":
         key = request.POST.get("starter", "")
-        starter = STARTERS_BY_KEY.get(key)
-        if key and starter is None:
+        if key and key not in STARTERS_BY_KEY:
             raise BadRequest("unknown starter")
-        data = starter.template_data() if starter else blank_template_data(name, purpose)
         try:
-            template = actions.create_template(
-                organization, data, saved_by=acting_user(request).email
+            template = actions.create_from_starter(
+                organization, key, name=name, purpose=purpose, saved_by=acting_user(request).email
             )
         except ActionError as exc:
             error = exc.message
         else:
-            if starter:
-                request.session[_sample_key(template)] = starter_sample(starter)
+            if key:
+                request.session[_sample_key(template)] = starter_sample(STARTERS_BY_KEY[key])
             messages.success(request, f"Template {template.name} created.")
             return redirect_after_write(
                 request, reverse("email_templates:edit", args=[template.pk])

@@ -27,5 +27,22 @@ class SendingDomainAdmin(admin.ModelAdmin):
     list_display = ("domain", "organization", "status", "last_checked_at", "verified_at")
     list_filter = ("status",)
     search_fields = ("domain",)
-    readonly_fields = ("id", "created_at", "updated_at", "last_checked_at", "verified_at")
+    # Everything: a domain changes through its actions (validation, DNS checks), not by hand.
+    readonly_fields = (
+        "id",
+        "organization",
+        "domain",
+        "status",
+        "spf_status",
+        "spf_problem",
+        "spf_found",
+        "dmarc_status",
+        "dmarc_problem",
+        "consecutive_misses",
+        "last_checked_at",
+        "verified_at",
+        "next_check_at",
+        "created_at",
+        "updated_at",
+    )
     inlines = [DkimKeyInline]

@@ -48,6 +48,7 @@ def domains_get(request: HttpRequest, domain_id: str) -> SendingDomain:
     response=DomainOut,
     scope=DOMAINS_WRITE,
     operation_id="domains_verify",
+    atomic=False,
 )
 def domains_verify(request: HttpRequest, domain_id: str) -> SendingDomain:
     """Check the domain's DNS records now (a few seconds at most) and answer the result."""

@@ -30,9 +30,6 @@ class SendingDomainQuerySet(OrgQuerySet["SendingDomain"]):
     def due_for_check(self) -> SendingDomainQuerySet:
         return self.filter(next_check_at__lte=now()).order_by("next_check_at")
 
-    def verified(self) -> SendingDomainQuerySet:
-        return self.filter(status=CheckStatus.VERIFIED)
-
 
 class SendingDomain(models.Model):
     id = models.CharField(
@@ -51,13 +48,13 @@ class SendingDomain(models.Model):
     spf_status = models.CharField(
         max_length=20, choices=CheckStatus.choices, default=CheckStatus.NOT_STARTED
     )
-    spf_problem = models.CharField(max_length=1000, blank=True)
+    spf_problem = models.TextField(blank=True)
     # The SPF record the domain already publishes, so the record to publish can merge into it.
-    spf_found = models.CharField(max_length=1000, blank=True)
+    spf_found = models.TextField(blank=True)
     dmarc_status = models.CharField(
         max_length=20, choices=CheckStatus.choices, default=CheckStatus.NOT_STARTED
     )
-    dmarc_problem = models.CharField(max_length=1000, blank=True)
+    dmarc_problem = models.TextField(blank=True)
     # Checks in a row that found a record of a verified domain definitely gone or wrong: two
     # make the domain failed (one may be a DNS host's propagation hiccup).
     consecutive_misses = models.PositiveSmallIntegerField(default=0)
@@ -103,7 +100,7 @@ class DkimKey(models.Model):
     status = models.CharField(
         max_length=20, choices=CheckStatus.choices, default=CheckStatus.NOT_STARTED
     )
-    problem = models.CharField(max_length=1000, blank=True)
+    problem = models.TextField(blank=True)
     created_at = models.DateTimeField(default=now)
     activated_at = models.DateTimeField(null=True, blank=True)
     retire_after = models.DateTimeField(null=True, blank=True)

@@ -45,21 +45,48 @@ def required_spf_mechanism() -> str:
     return str(settings.SEGMENTFLOW_SPF_INCLUDE).strip()
 
 
+def _plain(term: str) -> str:
+    """A term compared without case or its default `+` qualifier (`+include:x` is `include:x`)."""
+    return term.lower().removeprefix("+")
+
+
+def _is_all(term: str) -> bool:
+    return _plain(term).lstrip("-~?") == "all"
+
+
+def merge_spf(found: list[str]) -> str:
+    """The one SPF record that keeps what the domain's records (one, or several by mistake) let
+    send: their mechanisms in order, without repeats, and the first record's ending."""
+    if not found:
+        return ""
+    terms: list[str] = []
+    ending: list[str] = []
+    for index, record in enumerate(found):
+        for term in record.split()[1:]:
+            if _is_all(term) or term.lower().startswith("redirect="):
+                if index == 0 and not ending:
+                    ending = [term]
+            elif _plain(term) not in (_plain(t) for t in terms):
+                terms.append(term)
+    return " ".join(["v=spf1", *terms, *ending])
+
+
 def spf_to_publish(found: str) -> str:
     """The one SPF record the domain should have: the required mechanism merged into the record
-    it already publishes (a domain may have only one), or a new record."""
+    it publishes (a domain may have only one), ending in ~all where it let anyone send."""
     mechanism = required_spf_mechanism()
     terms = found.split() if found else []
     if not terms:
         return f"v=spf1 {mechanism} ~all" if mechanism else "v=spf1 mx ~all"
-    if not mechanism or mechanism.lower() in (term.lower() for term in terms):
+    terms = ["~all" if _plain(term) in _PERMISSIVE_ALL else term for term in terms]
+    if not mechanism or _plain(mechanism) in (_plain(term) for term in terms):
         return " ".join(terms)
-    # Before the final `all` or `redirect=`, which end the evaluation.
+    # Before the `all` or `redirect=` that ends the evaluation.
     at = next(
         (
             index
             for index, term in enumerate(terms)
-            if term.lower().lstrip("+-~?") == "all" or term.lower().startswith("redirect=")
+            if _is_all(term) or term.lower().startswith("redirect=")
         ),
         len(terms),
     )
@@ -70,34 +97,40 @@ def spf_records(answer: TxtAnswer) -> list[str]:
     return [record.strip() for record in answer.records if _SPF_START.match(record.strip())]
 
 
+def _unanswered(what: str, answer: TxtAnswer) -> Finding:
+    return Finding(
+        CheckStatus.TEMPORARY_FAILURE, f"{what} could not be checked: {answer.temporary}."
+    )
+
+
 def check_spf(answer: TxtAnswer, domain: str) -> Finding:
     if answer.temporary:
-        return Finding(
-            CheckStatus.TEMPORARY_FAILURE, f"SPF could not be checked: {answer.temporary}."
-        )
-    records = spf_records(answer)
-    if not records:
+        return _unanswered("SPF", answer)
+    found = spf_records(answer)
+    if not found:
         return Finding(CheckStatus.PENDING, f"No SPF record at {domain} yet.")
-    if len(records) > 1:
-        shown = " | ".join(records)
+    if len(found) > 1:
         return Finding(
             CheckStatus.FAILED,
-            f"{domain} publishes {len(records)} SPF records ({shown}); a domain may have only "
-            "one, or receivers treat SPF as broken: merge them into the record shown here.",
+            f"{domain} publishes {len(found)} SPF records ({' | '.join(found)}); a domain may "
+            "have only one, or receivers treat SPF as broken: replace them with the one record "
+            "shown here, which keeps what they allow.",
         )
-    record = records[0]
-    terms = [term.lower() for term in record.split()[1:]]
+    record = found[0]
+    written = record.split()[1:]
+    terms = [_plain(term) for term in written]
     mechanism = required_spf_mechanism()
-    if mechanism and mechanism.lower() not in terms:
+    if mechanism and _plain(mechanism) not in terms:
         return Finding(
             CheckStatus.FAILED,
-            f"The SPF record lacks {mechanism}: found “{record}”, expected "
-            f"“{spf_to_publish(record)}”.",
+            f"The SPF record lacks {mechanism}: found “{record}”, publish "
+            f"“{spf_to_publish(record)}” instead.",
         )
-    if terms and terms[-1] in _PERMISSIVE_ALL:
+    permissive = next((term for term in written if _plain(term) in _PERMISSIVE_ALL), None)
+    if permissive:
         return Finding(
             CheckStatus.FAILED,
-            f"The SPF record ends in {terms[-1]}, which lets any server send as {domain}: "
+            f"The SPF record has {permissive}, which lets any server send as {domain}: "
             "end it with ~all or -all.",
         )
     return Finding(CheckStatus.VERIFIED)
@@ -114,21 +147,28 @@ def _tags(record: str) -> dict[str, str]:
 
 def check_dkim(answer: TxtAnswer, name: str, public_key: str) -> Finding:
     if answer.temporary:
-        return Finding(
-            CheckStatus.TEMPORARY_FAILURE, f"DKIM could not be checked: {answer.temporary}."
-        )
-    records = [record for record in answer.records if "p=" in record.replace(" ", "")]
-    if not records:
+        return _unanswered("DKIM", answer)
+    # A DKIM key record is tag=value pairs with a p= tag (v=DKIM1 is optional, RFC 6376).
+    found = [_tags(record) for record in answer.records]
+    keys = [tags for tags in found if "p" in tags]
+    if not keys:
         return Finding(CheckStatus.PENDING, f"No DKIM record at {name} yet.")
-    if len(records) > 1:
+    if len(keys) > 1:
         return Finding(
             CheckStatus.FAILED,
-            f"{name} publishes {len(records)} DKIM records; keep only the one shown here.",
+            f"{name} publishes {len(keys)} DKIM records; keep only the one shown here.",
         )
-    tags = _tags(records[0])
-    published = tags.get("p", "")
+    tags = keys[0]
+    published = tags["p"]
+    if tags.get("v", "DKIM1") != "DKIM1":
+        return Finding(CheckStatus.FAILED, f"The DKIM record at {name} must start with v=DKIM1.")
     if tags.get("k", "rsa") != "rsa":
         return Finding(CheckStatus.FAILED, f"The DKIM record at {name} is not an RSA key (k=).")
+    if "h" in tags and "sha256" not in tags["h"].lower().split(":"):
+        return Finding(
+            CheckStatus.FAILED,
+            f"The DKIM record at {name} allows only h={tags['h']}: our signatures use sha256.",
+        )
     if not published:
         return Finding(
             CheckStatus.FAILED, f"The DKIM record at {name} has an empty p= (a revoked key)."
@@ -145,39 +185,31 @@ def check_dkim(answer: TxtAnswer, name: str, public_key: str) -> Finding:
 def check_dmarc(answer: TxtAnswer, domain: str) -> Finding:
     name = dmarc_name(domain)
     if answer.temporary:
-        return Finding(
-            CheckStatus.TEMPORARY_FAILURE, f"DMARC could not be checked: {answer.temporary}."
-        )
-    records = [record for record in answer.records if _DMARC_START.match(record.strip())]
-    if not records:
+        return _unanswered("DMARC", answer)
+    found = [record for record in answer.records if _DMARC_START.match(record.strip())]
+    if not found:
         return Finding(
             CheckStatus.PENDING,
             f"No DMARC record at {name}: sending works without one, but Gmail and Yahoo "
             "require one from bulk senders. Publish the starter shown here, and add "
             "rua=mailto:… to receive the reports.",
         )
-    if len(records) > 1:
+    if len(found) > 1:
         return Finding(
-            CheckStatus.FAILED, f"{name} publishes {len(records)} DMARC records; keep only one."
+            CheckStatus.FAILED, f"{name} publishes {len(found)} DMARC records; keep only one."
         )
-    policy = _tags(records[0]).get("p", "").lower()
+    policy = _tags(found[0]).get("p", "").lower()
     if policy not in {"none", "quarantine", "reject"}:
         return Finding(
             CheckStatus.FAILED,
             f"The DMARC record at {name} has no valid policy (p=none, quarantine or reject): "
-            f"found “{records[0]}”.",
+            f"found “{_abbreviate(found[0], 200)}”.",
         )
     return Finding(CheckStatus.VERIFIED)
 
 
-def _unanswered(what: str, answer: TxtAnswer) -> Finding:
-    return Finding(
-        CheckStatus.TEMPORARY_FAILURE, f"{what} could not be checked: {answer.temporary}."
-    )
-
-
-def _abbreviate(key: str) -> str:
-    return key if len(key) <= 24 else f"{key[:12]}…{key[-8:]}"
+def _abbreviate(text: str, keep: int = 24) -> str:
+    return text if len(text) <= keep else f"{text[: keep // 2]}…{text[-(keep // 3) :]}"
 
 
 # What to publish, record by record, as the API and the dashboard show it.
@@ -198,26 +230,34 @@ class PublishedRecord:
     def status_label(self) -> str:
         return str(CheckStatus(self.status).label)
 
+    @property
+    def zone_file_value(self) -> str:
+        return zone_file_value(self.value)
 
-def _current_keys(domain: SendingDomain) -> tuple[DkimKey | None, DkimKey | None]:
-    """(the key the DKIM record asks for, the previous key still published), newest first."""
-    by_state = {key.state: key for key in domain.dkim_keys.all()}
-    pending = by_state.get(DkimKeyState.PENDING)
-    active = by_state.get(DkimKeyState.ACTIVE)
+
+def _current_keys(domain: SendingDomain) -> tuple[DkimKey | None, list[DkimKey]]:
+    """(the key the DKIM record asks for, the older keys still published), newest first."""
+    newest: dict[str, DkimKey] = {}
+    retiring: list[DkimKey] = []
+    for key in sorted(domain.dkim_keys.all(), key=lambda k: (k.created_at, k.pk), reverse=True):
+        newest.setdefault(key.state, key)
+        if key.state == DkimKeyState.RETIRING:
+            retiring.append(key)
+    pending, active = newest.get(DkimKeyState.PENDING), newest.get(DkimKeyState.ACTIVE)
     if pending is not None:
-        return pending, active
-    return active, by_state.get(DkimKeyState.RETIRING)
+        return pending, [key for key in (active, *retiring) if key is not None]
+    return active, retiring
 
 
 def dkim_summary(domain: SendingDomain) -> dict[str, object]:
     """`dkim` of the API: the selector to publish now, and the one signing (during a rotation)
     or being retired (after it)."""
-    current, previous = _current_keys(domain)
+    current, older = _current_keys(domain)
     return {
         "selector": current.selector if current else None,
         "algorithm": "rsa-sha256",
         "key_bits": current.key_bits if current else KEY_BITS,
-        "previous_selector": previous.selector if previous else None,
+        "previous_selector": older[0].selector if older else None,
     }
 
 
@@ -231,8 +271,8 @@ def published_records(domain: SendingDomain) -> list[PublishedRecord]:
             problem=domain.spf_problem,
         )
     ]
-    current, previous = _current_keys(domain)
-    for key in (current, previous):
+    current, older = _current_keys(domain)
+    for key in (current, *older):
         if key is None:
             continue
         note = ""
@@ -261,6 +301,12 @@ def published_records(domain: SendingDomain) -> list[PublishedRecord]:
         )
     )
     return found
+
+
+def zone_file_value(value: str) -> str:
+    """The value as a zone file writes it: quoted strings of at most 255 characters (RFC 1035);
+    web consoles split long values themselves."""
+    return " ".join(f'"{part}"' for part in txt_strings(value))
 
 
 def txt_strings(value: str) -> list[str]:

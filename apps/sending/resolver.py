@@ -12,6 +12,7 @@ import socket
 from dataclasses import dataclass
 
 import dns.exception
+import dns.name
 import dns.nameserver
 import dns.resolver
 from django.conf import settings
@@ -20,8 +21,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 @dataclass(frozen=True)
 class TxtAnswer:
-    records: tuple[str, ...] = ()  # each record's strings joined, as RFC 7208/6376 read them
-    missing: bool = False
+    # Each record's strings joined, as RFC 7208/6376 read them; none: definitely no record.
+    records: tuple[str, ...] = ()
     temporary: str = ""  # why there was no answer this time
 
     @property
@@ -79,8 +80,8 @@ def lookup_txt(name: str, resolver: dns.resolver.Resolver | None = None) -> TxtA
     resolver = resolver or make_resolver()
     try:
         answer = resolver.resolve(name, "TXT", search=False)
-    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
-        return TxtAnswer(missing=True)
+    except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer, dns.name.NameTooLong):
+        return TxtAnswer()
     except dns.exception.Timeout:
         return TxtAnswer(temporary="the DNS lookup timed out")
     except dns.resolver.NoNameservers:

@@ -16,7 +16,9 @@ ROUND_INTERVAL = timedelta(minutes=1)
 def check_sending_domains(reschedule: bool = True) -> int:
     """Check the domains that are due (pending ones every few minutes for 72 hours, verified
     and failed ones daily); with `reschedule`, run again in a minute."""
-    checked = actions.check_due_domains()
-    if reschedule:
-        check_sending_domains.using(run_after=timezone.now() + ROUND_INTERVAL).enqueue()
-    return checked
+    try:
+        return actions.check_due_domains()
+    finally:
+        # Whatever happened in this round, the next one comes.
+        if reschedule:
+            check_sending_domains.using(run_after=timezone.now() + ROUND_INTERVAL).enqueue()

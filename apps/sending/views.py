@@ -19,7 +19,7 @@ from segmentflow.dashboard import (
     wants_fragment,
 )
 from segmentflow.errors import ActionError
-from segmentflow.scopes import MANAGE_SETTINGS
+from segmentflow.scopes import DOMAINS_WRITE
 
 from . import actions, records
 from .forms import DomainForm
@@ -38,7 +38,7 @@ def _detail_context(domain: SendingDomain) -> dict[str, object]:
 @require_GET
 @login_required
 def domain_list(request: AuthedRequest) -> HttpResponse:
-    membership = require_membership(request, MANAGE_SETTINGS)
+    membership = require_membership(request, DOMAINS_WRITE)
     domains = SendingDomain.objects.for_org(membership.organization).order_by("domain")
     context = {"domains": domains, "form": DomainForm(), "active_tab": "domains"}
     return render(request, "sending/domain_list.html", context)
@@ -47,7 +47,7 @@ def domain_list(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @login_required
 def domain_create(request: AuthedRequest) -> HttpResponse:
-    membership = require_membership(request, MANAGE_SETTINGS)
+    membership = require_membership(request, DOMAINS_WRITE)
     form = DomainForm(request.POST)
     if form.is_valid():
         try:
@@ -66,7 +66,7 @@ def domain_create(request: AuthedRequest) -> HttpResponse:
 @require_GET
 @login_required
 def domain_detail(request: AuthedRequest, domain_id: str) -> HttpResponse:
-    membership = require_membership(request, MANAGE_SETTINGS)
+    membership = require_membership(request, DOMAINS_WRITE)
     domain = SendingDomain.objects.get_for_org_or_404(membership.organization, domain_id)
     return render(request, "sending/domain_detail.html", _detail_context(domain))
 
@@ -75,7 +75,7 @@ def domain_detail(request: AuthedRequest, domain_id: str) -> HttpResponse:
 @login_required
 def domain_verify(request: AuthedRequest, domain_id: str) -> HttpResponse:
     """Check the records now; htmx swaps the result in place."""
-    membership = require_membership(request, MANAGE_SETTINGS)
+    membership = require_membership(request, DOMAINS_WRITE)
     domain = SendingDomain.objects.get_for_org_or_404(membership.organization, domain_id)
     actions.check_domain(domain)
     domain = SendingDomain.objects.get_for_org_or_404(membership.organization, domain_id)
@@ -88,7 +88,7 @@ def domain_verify(request: AuthedRequest, domain_id: str) -> HttpResponse:
 @require_POST
 @login_required
 def domain_rotate(request: AuthedRequest, domain_id: str) -> HttpResponse:
-    membership = require_membership(request, MANAGE_SETTINGS)
+    membership = require_membership(request, DOMAINS_WRITE)
     domain = SendingDomain.objects.get_for_org_or_404(membership.organization, domain_id)
     actions.rotate_dkim_key(domain)
     messages.success(
@@ -100,7 +100,7 @@ def domain_rotate(request: AuthedRequest, domain_id: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @login_required
 def domain_delete(request: AuthedRequest, domain_id: str) -> HttpResponse:
-    membership = require_membership(request, MANAGE_SETTINGS)
+    membership = require_membership(request, DOMAINS_WRITE)
     domain = SendingDomain.objects.get_for_org_or_404(membership.organization, domain_id)
     if request.method == "GET":
         return render(request, "sending/domain_delete.html", {"domain": domain})

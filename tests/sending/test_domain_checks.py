@@ -22,7 +22,7 @@ class VerificationTests(DnsTestCase):
         spf, dkim, dmarc = records.published_records(domain)
         self.assertEqual((spf.name, spf.value), ("example.com", f"v=spf1 {SPF_INCLUDE} ~all"))
         key = domain.dkim_keys.get()
-        self.assertRegex(key.selector, r"^sf\d{6}1$")
+        self.assertRegex(key.selector, r"^sf\d{6}[0-9a-f]{4}$")
         self.assertEqual(dkim.name, f"{key.selector}._domainkey.example.com")
         self.assertEqual(dkim.value, f"v=DKIM1; k=rsa; p={key.public_key}")
         self.assertEqual((dmarc.name, dmarc.value), ("_dmarc.example.com", "v=DMARC1; p=none"))
@@ -247,3 +247,190 @@ class RotationTests(DnsTestCase):
         retired = domain.dkim_keys.get(pk=old.pk)
         self.assertEqual((retired.state, retired.private_key), (DkimKeyState.RETIRED, ""))
         self.assertIsNone(records.dkim_summary(domain)["previous_selector"])
+
+
+class SpfEdgeTests(DnsTestCase):
+    def test_the_merge_keeps_the_record_valid(self) -> None:
+        with override_settings(SEGMENTFLOW_SPF_INCLUDE="include:x.test"):
+            for found, merged in (
+                ("v=spf1 mx +all", "v=spf1 mx include:x.test ~all"),
+                ("v=spf1 mx ?all", "v=spf1 mx include:x.test ~all"),
+                ("v=spf1 +include:x.test -all", "v=spf1 +include:x.test -all"),
+                ("v=spf1 INCLUDE:X.test ~all", "v=spf1 INCLUDE:X.test ~all"),
+                (
+                    "v=spf1 a redirect=_spf.example.com",
+                    "v=spf1 a include:x.test redirect=_spf.example.com",
+                ),
+                ("v=spf1 a", "v=spf1 a include:x.test"),
+            ):
+                with self.subTest(found):
+                    self.assertEqual(records.spf_to_publish(found), merged)
+
+    def test_an_explicit_plus_qualifier_counts_as_the_mechanism(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        self.zone.set_txt("example.com", f"v=spf1 +{SPF_INCLUDE} -all")
+        self.assertEqual(record_of(self.check(domain), "spf").status, CheckStatus.VERIFIED)
+
+    def test_a_permissive_all_anywhere_fails(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        self.zone.set_txt("example.com", f"v=spf1 {SPF_INCLUDE} +all exp=explain.example.com")
+        spf = record_of(self.check(domain), "spf")
+        self.assertEqual(spf.status, CheckStatus.FAILED)
+        self.assertIn("+all", spf.problem)
+
+    def test_two_spf_records_show_one_merged_record_to_publish(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        self.zone.set_txt("example.com", "v=spf1 mx -all", "v=spf1 ip4:192.0.2.1 mx ~all")
+        spf = record_of(self.check(domain), "spf")
+        self.assertEqual(spf.value, f"v=spf1 mx ip4:192.0.2.1 {SPF_INCLUDE} -all")
+        self.zone.set_txt("example.com", spf.value)
+        self.assertEqual(self.check(domain).status, CheckStatus.VERIFIED)
+
+    def test_a_long_spf_record_and_its_problem_are_stored_whole(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        long_record = "v=spf1 " + " ".join(f"ip4:192.0.2.{n}" for n in range(1, 120)) + " -all"
+        self.zone.set_txt("example.com", long_record)
+        spf = record_of(self.check(domain), "spf")
+        self.assertGreater(len(spf.problem), 2000)
+        self.assertIn(long_record, spf.problem)
+
+
+class DkimEdgeTests(DnsTestCase):
+    def test_whitespace_inside_p_is_ignored(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        dkim = record_of(domain, "dkim")
+        key = domain.dkim_keys.get().public_key
+        spaced = f"v=DKIM1; k=rsa; p={key[:100]} {key[100:200]}\t{key[200:]}"
+        self.zone.set_txt(dkim.name, spaced)
+        self.assertEqual(record_of(self.check(domain), "dkim").status, CheckStatus.VERIFIED)
+
+    def test_a_record_that_refuses_sha256_fails(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        dkim = record_of(domain, "dkim")
+        self.zone.set_txt(dkim.name, dkim.value.replace("k=rsa;", "k=rsa; h=sha1;"))
+        record = record_of(self.check(domain), "dkim")
+        self.assertEqual(record.status, CheckStatus.FAILED)
+        self.assertIn("h=sha1", record.problem)
+
+    def test_the_dashboard_value_for_zone_files_is_split_in_quoted_strings(self) -> None:
+        dkim = record_of(self.add_domain(), "dkim")
+        parts = records.txt_strings(dkim.value)
+        self.assertTrue(all(len(part) <= 255 for part in parts))
+        self.assertEqual("".join(parts), dkim.value)
+        self.assertEqual(dkim.zone_file_value, " ".join(f'"{part}"' for part in parts))
+
+
+class StatusRuleTests(DnsTestCase):
+    def test_two_checks_that_overlap_count_one_miss(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        self.check(domain)
+        self.zone.remove(record_of(domain, "dkim").name)
+        started = timezone.now()
+        first = self.check(domain)  # recorded after `started`
+        self.assertEqual(first.consecutive_misses, 1)
+        from apps.sending.resolver import lookup_txt
+
+        spf = lookup_txt("example.com")
+        dmarc = lookup_txt("_dmarc.example.com")
+        dkim = {key.pk: lookup_txt(record_of(first, "dkim").name) for key in first.dkim_keys.all()}
+        overlapping = actions.record_check(fresh(domain), spf, dmarc, dkim, started=started)
+        self.assertEqual(overlapping.status, CheckStatus.VERIFIED)
+        self.assertEqual(overlapping.consecutive_misses, 1)
+
+    def test_a_domain_that_failed_stays_failed_until_it_verifies(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        self.check(domain)
+        self.zone.remove(record_of(domain, "dkim").name)
+        self.check(domain)
+        self.assertEqual(self.check(domain).status, CheckStatus.FAILED)
+        self.assertIsNone(fresh(domain).verified_at)
+        self.assertEqual(self.check(domain).status, CheckStatus.FAILED)
+        self.zone.misbehave["*"] = "servfail"
+        self.assertEqual(self.check(domain).status, CheckStatus.FAILED)
+
+    def test_a_new_domain_that_never_answers_fails_after_72_hours(self) -> None:
+        domain = self.add_domain()
+        self.zone.misbehave["*"] = "servfail"
+        self.assertEqual(self.check(domain).status, CheckStatus.TEMPORARY_FAILURE)
+        SendingDomain.objects.filter(pk=domain.pk).update(
+            created_at=timezone.now() - actions.PENDING_FOR - timedelta(minutes=1)
+        )
+        self.assertEqual(self.check(domain).status, CheckStatus.FAILED)
+
+    def test_a_pending_rotation_is_checked_again_soon_on_a_verified_domain(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        checked = self.check(domain)
+        self.assertEqual(
+            checked.next_check_at - checked.last_checked_at,  # type: ignore[operator]
+            actions.RECHECK_SETTLED,
+        )
+        actions.rotate_dkim_key(domain)
+        checked = self.check(domain)
+        self.assertEqual(
+            checked.next_check_at - checked.last_checked_at,  # type: ignore[operator]
+            actions.RECHECK_PENDING,
+        )
+
+    def test_every_key_still_published_after_two_rotations_is_listed(self) -> None:
+        domain = self.add_domain()
+        self.publish(domain)
+        self.check(domain)
+        selectors = [domain.dkim_keys.get().selector]
+        for _ in range(2):
+            actions.rotate_dkim_key(domain)
+            self.publish(domain)
+            domain = self.check(domain)
+            selectors.append(domain.dkim_keys.get(state=DkimKeyState.ACTIVE).selector)
+        rows = [r.selector for r in records.published_records(domain) if r.purpose == "dkim"]
+        self.assertEqual(rows, [selectors[2], selectors[1], selectors[0]])
+        self.assertEqual(records.dkim_summary(domain)["previous_selector"], selectors[1])
+
+
+class RoundTests(DnsTestCase):
+    def test_two_rounds_at_once_check_each_due_domain_once(self) -> None:
+        self.add_domain("a.example")
+        self.add_domain("b.example")
+        first = actions._claim_due(50)
+        second = actions._claim_due(50)
+        self.assertEqual(len(first), 2)
+        self.assertEqual(second, [])
+
+    def test_a_failing_domain_does_not_stop_the_round_or_the_next_one(self) -> None:
+        from unittest import mock
+
+        from django_tasks_db.models import DBTaskResult
+
+        from apps.sending.tasks import check_sending_domains
+
+        self.add_domain("a.example")
+        self.add_domain("b.example")
+        real = actions.check_domain
+        calls: list[str] = []
+
+        def flaky(domain: SendingDomain) -> SendingDomain:
+            calls.append(domain.domain)
+            if domain.domain == "a.example":
+                raise RuntimeError("boom")
+            return real(domain)
+
+        with (
+            mock.patch.object(actions, "check_domain", flaky),
+            self.assertLogs("apps.sending.actions", "ERROR"),
+        ):
+            self.assertEqual(check_sending_domains.call(), 2)
+        self.assertEqual(sorted(calls), ["a.example", "b.example"])
+        self.assertEqual(SendingDomain.objects.get(domain="b.example").status, CheckStatus.PENDING)
+        self.assertTrue(
+            DBTaskResult.objects.filter(
+                task_path=check_sending_domains.module_path, status="READY"
+            ).exists()
+        )

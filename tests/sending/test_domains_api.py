@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import dkim
-import dns.resolver
 
 from apps.sending import keys
 from apps.sending.models import DkimKey, SendingDomain
@@ -110,6 +109,17 @@ class DomainRouteTests(DnsTestCase):
         self.assertIsNotNone(body["verifiedAt"])
         self.assertIsNone(body["records"][0]["problem"])
 
+    def test_verify_with_an_idempotency_key_replays_the_first_check(self) -> None:
+        domain = self.add_domain()
+        path = f"/domains/{domain.pk}/verify"
+        first = self.api("POST", path, **{"Idempotency-Key": "verify-1"})
+        self.assertEqual(first.json()["status"], "pending")
+        self.publish(domain)
+        again = self.api("POST", path, **{"Idempotency-Key": "verify-1"})
+        self.assertEqual(again["Idempotent-Replayed"], "true")
+        self.assertEqual(again.json(), first.json())
+        self.assertEqual(self.api("POST", path).json()["status"], "verified")
+
     def test_rotation_answers_the_new_pending_selector(self) -> None:
         domain = self.add_domain()
         before = self.api("GET", f"/domains/{domain.pk}").json()["dkim"]["selector"]
@@ -142,11 +152,17 @@ class DomainRouteTests(DnsTestCase):
             ("localhost", "single label"),
             ("mail.localhost", "localhost"),
             ("example", "single label"),
-            ("a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 60, "253"),
+            (
+                "a" * 60 + "." + "b" * 60 + "." + "c" * 60 + "." + "d" * 60 + "." + "e" * 60,
+                "at most 229",
+            ),
             ("https://example.com", "without https://"),
             ("example.com/path", "without https://"),
             ("exa mple.com", "domain"),
             ("-bad.example", "hyphen"),
+            ("example.com:8080", "without a port"),
+            ("example.com..", "domain"),
+            ("x" * 225 + ".example", "at most 229 characters"),
             ("", "field required"),
             ("   ", "field required"),
         ):
@@ -169,9 +185,12 @@ class DomainRouteTests(DnsTestCase):
             self.api("POST", "/domains", body={"domain": "EXAMPLE.com."}), 409, "conflict"
         )
         self.assertEqual(error["fields"][0]["path"], "domain")
-        # Another Organization may add the same domain (each proves it with its own key).
+        # Another Organization may add the same domain: its key has another selector, so both
+        # records can be published side by side.
         response = self.api("POST", "/domains", self.globex_secret, body={"domain": "example.com"})
         self.assertEqual(response.status_code, 201)
+        selectors = set(DkimKey.objects.values_list("selector", flat=True))
+        self.assertEqual(len(selectors), 2)
 
 
 class DkimRoundTripTests(DnsTestCase):
@@ -204,4 +223,3 @@ class DkimRoundTripTests(DnsTestCase):
         self.assertFalse(
             dkim.verify(signature + message.replace(b"Hello Bob", b"Hi Eve"), dnsfunc=dns_txt)
         )
-        self.assertIsInstance(resolver, dns.resolver.Resolver)

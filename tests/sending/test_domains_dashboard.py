@@ -3,9 +3,12 @@ buttons and their problems in words, Verify now in place, rotate, delete."""
 
 from __future__ import annotations
 
+from django.test import Client
 from django.urls import reverse
 
+from apps.accounts import permissions
 from apps.sending.models import SendingDomain
+from tests.factories import make_membership, make_user
 
 from .helpers import DnsTestCase, fresh, record_of
 
@@ -99,3 +102,33 @@ class DomainDashboardTests(DnsTestCase):
         self.check(self.domain)
         page = self.client.get(reverse("sending:list")).content.decode()
         self.assertIn('class="badge badge-check-verified">Verified', page)
+
+
+class DomainDashboardRoleTests(DnsTestCase):
+    def test_an_admin_manages_domains_and_the_tab_follows_the_permission(self) -> None:
+        admin = make_user("admin@example.com", self.password)
+        make_membership(admin, self.acme, permissions.ADMIN)
+        self.client.force_login(admin)
+        self.assertEqual(self.client.get(reverse("sending:list")).status_code, 200)
+        response = self.client.post(reverse("sending:create"), {"domain": "admin.example"})
+        self.assertEqual(response.status_code, 302)
+        members = self.client.get(reverse("accounts:members")).content.decode()
+        self.assertIn(reverse("sending:list"), members)
+        self.client.force_login(self.bob)
+        members = self.client.get(reverse("accounts:members")).content.decode()
+        self.assertNotIn(reverse("sending:list"), members)
+
+    def test_every_write_needs_the_csrf_token(self) -> None:
+        domain = self.add_domain()
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(self.alice)
+        for url in (
+            reverse("sending:create"),
+            reverse("sending:verify", args=[domain.pk]),
+            reverse("sending:rotate", args=[domain.pk]),
+            reverse("sending:delete", args=[domain.pk]),
+        ):
+            with self.subTest(url):
+                self.assertEqual(client.post(url, {"domain": "csrf.example"}).status_code, 403)
+        self.assertEqual(SendingDomain.objects.count(), 1)
+        self.assertEqual(fresh(domain).dkim_keys.count(), 1)

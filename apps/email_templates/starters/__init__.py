@@ -41,18 +41,22 @@ def _read(filename: str) -> str:
     return (_HERE / filename).read_text(encoding="utf-8")
 
 
+# The palette of previews before an Organization has its own kit (and of the demo's kit).
+SAMPLE_COLORS = {
+    "primary": "#4f46e5",
+    "secondary": "#0ea5e9",
+    "accent": "#f59e0b",
+    "background": "#f4f4f7",
+    "text": "#1f2937",
+}
+
+
 def sample_brand() -> dict[str, Any]:
     """A Brand Kit as the renderer sees it, for previews before an Organization has its own:
     built by the one brand builder, so every key a template may use is there."""
     kit = BrandKit(
         name="Acme",
-        colors={
-            "primary": "#4f46e5",
-            "secondary": "#0ea5e9",
-            "accent": "#f59e0b",
-            "background": "#f4f4f7",
-            "text": "#1f2937",
-        },
+        colors=dict(SAMPLE_COLORS),
         fonts={"heading": "Inter", "body": "Inter"},
         footer={"companyName": "Acme Inc.", "address": "548 Market St, San Francisco, CA 94104"},
     )

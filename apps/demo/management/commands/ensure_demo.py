@@ -10,7 +10,7 @@ from apps.accounts.actions import create_api_key, create_organization
 from apps.accounts.models import Organization, User
 from apps.brand_kits.actions import create_brand_kit
 from apps.email_templates.actions import create_template
-from apps.email_templates.starters import STARTERS
+from apps.email_templates.starters import SAMPLE_COLORS, STARTERS
 
 DEMO_EMAIL = "demo@segmentflow.local"
 
@@ -52,13 +52,7 @@ def _add_demo_content(org: Organization) -> None:
     create_brand_kit(
         org,
         name="Demo",
-        colors={
-            "primary": "#4f46e5",
-            "secondary": "#0ea5e9",
-            "accent": "#f59e0b",
-            "background": "#f4f4f7",
-            "text": "#1f2937",
-        },
+        colors=SAMPLE_COLORS,
         fonts={"heading": "Inter", "body": "Inter"},
         sender={"from_name": "Demo", "from_email": "hello@example.com"},
         footer={"company_name": "Demo Inc.", "address": "1 Example Street, Springfield"},
