@@ -13,18 +13,24 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import os
 import pstats
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import django
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The sample brand is built by the Brand Kits builder, which needs the models loaded.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "segmentflow.settings")
+django.setup()
 
 from apps.email_templates import rendering  # noqa: E402
 from apps.email_templates.rendering import EmailSource, check_template, render_email  # noqa: E402
-from apps.email_templates.starters import SAMPLE_BRAND  # noqa: E402
+from apps.email_templates.starters import sample_brand  # noqa: E402
 
 STYLE = """
   body { margin: 0; padding: 0; width: 100%; background-color: #f4f4f7; }
@@ -187,7 +193,7 @@ CONTEXT = {
             for n in range(1, 5)
         ],
     },
-    "brand": SAMPLE_BRAND,
+    "brand": sample_brand(),
     "unsubscribeUrl": "https://app.example.com/u/tok_8f2a",
     "preferencesUrl": "https://app.example.com/preferences/tok_8f2a",
 }

@@ -87,7 +87,11 @@ def encrypted_with_current_key(token: str) -> bool:
 
 def load_private_key(token: str) -> RSAPrivateKey:
     """The private key object (loading one costs ~45 ms: callers that sign cache it)."""
-    key = serialization.load_pem_private_key(decrypt(token), password=None)
+    return load_pem(decrypt(token))
+
+
+def load_pem(pem: bytes) -> RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, RSAPrivateKey):
         raise KeyDecryptionError("the stored DKIM key is not an RSA key")
     return key
