@@ -42,6 +42,8 @@ migrate: $(STAMP)
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 
+# Links in emails and upload URLs are built on SITE_URL: under `make run` it follows PORT.
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: migrate
 	$(PY) manage.py ensure_demo
 	$(PY) manage.py schedule_housekeeping
