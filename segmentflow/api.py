@@ -63,7 +63,7 @@ class JsonParser(Parser):
                 400, "invalid_request", "The body must be sent with Content-Type: application/json."
             )
         try:
-            return values.loads(request.body)
+            return values.request_json(request)
         except values.JsonProblem as problem:
             if problem.path:
                 raise validation_failed(problem.path, problem.message) from None

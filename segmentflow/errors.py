@@ -129,10 +129,6 @@ class NotFound(Http404):
         super().__init__(f"No such {what} in this Organization.")
 
 
-def not_found(what: str = "object") -> ApiError:
-    return ApiError(404, "not_found", f"No such {what} in this Organization.")
-
-
 def validation_failed(path: str, message: str) -> ApiError:
     return ApiError(
         422,

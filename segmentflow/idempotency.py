@@ -51,7 +51,7 @@ def request_fingerprint(request: HttpRequest) -> str:
     body = request.body
     try:
         canonical = json.dumps(
-            values.loads(body), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            values.request_json(request), sort_keys=True, separators=(",", ":"), ensure_ascii=False
         ).encode()
     except values.JsonProblem:
         # Not acceptable JSON: hash the raw bytes; the parser answers 400 or 422.

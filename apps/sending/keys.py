@@ -85,12 +85,8 @@ def encrypted_with_current_key(token: str) -> bool:
     return True
 
 
-def load_private_key(token: str) -> RSAPrivateKey:
-    """The private key object (loading one costs ~45 ms: callers that sign cache it)."""
-    return load_pem(decrypt(token))
-
-
 def load_pem(pem: bytes) -> RSAPrivateKey:
+    """The private key object (loading one costs ~50 ms: apps/sending/signing.py caches it)."""
     key = serialization.load_pem_private_key(pem, password=None)
     if not isinstance(key, RSAPrivateKey):
         raise KeyDecryptionError("the stored DKIM key is not an RSA key")

@@ -7,6 +7,7 @@ records found; definitely none (NXDOMAIN, or the name has no TXT record); or no 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 from dataclasses import dataclass
@@ -30,8 +31,10 @@ class TxtAnswer:
         return not self.temporary
 
 
-def parse_nameservers(raw: str) -> list[dns.nameserver.Nameserver]:
-    """`host`, `host:port`, `[v6]:port`, comma-separated; host names are resolved once here."""
+@functools.cache
+def parse_nameservers(raw: str) -> tuple[dns.nameserver.Nameserver, ...]:
+    """`host`, `host:port`, `[v6]:port`, comma-separated; host names are resolved once, on the
+    first check (not on every one)."""
     servers: list[dns.nameserver.Nameserver] = []
     for item in (part.strip() for part in raw.split(",")):
         if not item:
@@ -54,7 +57,7 @@ def parse_nameservers(raw: str) -> list[dns.nameserver.Nameserver]:
                     f"SEGMENTFLOW_DNS_NAMESERVERS: cannot resolve {host!r}"
                 ) from exc
         servers.append(dns.nameserver.Do53Nameserver(str(address), port))
-    return servers
+    return tuple(servers)
 
 
 def _port(text: str, item: str) -> int:
@@ -68,7 +71,7 @@ def make_resolver() -> dns.resolver.Resolver:
     configured = settings.SEGMENTFLOW_DNS_NAMESERVERS
     resolver = dns.resolver.Resolver(configure=not configured)
     if configured:
-        resolver.nameservers = parse_nameservers(configured)  # type: ignore[assignment]
+        resolver.nameservers = list(parse_nameservers(configured))  # type: ignore[assignment]
     # One lookup in all, retries included; one server gets a third of it before the next is
     # tried. A check makes three or four lookups: `domains.verify` stays near 10 s at worst.
     resolver.lifetime = settings.SEGMENTFLOW_DNS_TIMEOUT

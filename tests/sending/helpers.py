@@ -3,7 +3,6 @@ domain's records there as its owner would."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -55,7 +54,3 @@ def fresh(domain: SendingDomain) -> SendingDomain:
 
 def record_of(domain: SendingDomain, purpose: str) -> records.PublishedRecord:
     return next(r for r in records.published_records(domain) if r.purpose == purpose)
-
-
-def all_records(domain: SendingDomain, purpose: str) -> Iterator[records.PublishedRecord]:
-    return (r for r in records.published_records(domain) if r.purpose == purpose)

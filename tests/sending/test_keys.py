@@ -24,7 +24,7 @@ class KeyStorageTests(PersonaTestCase):
         create_domain(self.acme, "example.com")
         key = DkimKey.objects.get()
         self.assertNotIn("PRIVATE KEY", key.private_key)
-        private = keys.load_private_key(key.private_key)
+        private = keys.load_pem(keys.decrypt(key.private_key))
         self.assertEqual(private.key_size, 2048)
         public = private.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
