@@ -152,13 +152,23 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     source = parts.pop(0) if parts else ""
     if source == "body" and parts:
         parts.pop(0)  # the operation's body parameter name
+    return _join_path(parts) or str(source)
+
+
+def _join_path(parts: Sequence[Any]) -> str:
     path = ""
     for part in parts:
         if isinstance(part, int):
             path += f"[{part}]"
         else:
             path += f".{part}" if path else str(part)
-    return path or str(source)
+    return path
+
+
+def error_fields(errors: Sequence[Any]) -> list[dict[str, str]]:
+    """`fields` of the envelope for the errors of a schema validated by hand (an item of a
+    batch): paths start at the schema's own fields."""
+    return [{"path": _join_path(e["loc"]) or "body", "message": _field_message(e)} for e in errors]
 
 
 def _field_message(error: dict[str, Any]) -> str:

@@ -15,6 +15,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from segmentflow.email_url import EmailUrlError, mailer_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SEGMENTFLOW_VAR_DIR", BASE_DIR / "var"))
 
@@ -71,6 +73,7 @@ INSTALLED_APPS = [
     "apps.email_templates",
     "apps.sending",
     "apps.demo",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -261,9 +264,36 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 SEGMENTFLOW_DNS_NAMESERVERS = os.environ.get("SEGMENTFLOW_DNS_NAMESERVERS", "")
 SEGMENTFLOW_SPF_INCLUDE = os.environ.get("SEGMENTFLOW_SPF_INCLUDE", "").strip()
 # Tasks that reschedule themselves, queued by `manage.py schedule_housekeeping` (make run).
-SEGMENTFLOW_PERIODIC_TASKS = ["apps.sending.tasks.check_sending_domains"]
+SEGMENTFLOW_PERIODIC_TASKS = [
+    "apps.sending.tasks.check_sending_domains",
+    "apps.sending.tasks.sweep_email_sends",
+]
 # Seconds one DNS lookup of a domain check may take in all.
 SEGMENTFLOW_DNS_TIMEOUT = float(os.environ.get("SEGMENTFLOW_DNS_TIMEOUT", "") or 2.5)
+
+# Email delivery (README → Email delivery). EMAIL_URL picks the mailer the delivery engine
+# sends with: unset, the outbox (messages stored, nothing delivered, sends flagged sandbox).
+try:
+    MAILERS = {
+        "default": mailer_from_url(
+            os.environ.get("EMAIL_URL", ""),
+            timeout=float(os.environ.get("SEGMENTFLOW_SMTP_TIMEOUT", "") or 30),
+        )
+    }
+except EmailUrlError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+# Provider webhooks (django-anymail) authenticate with HTTP basic auth: "user:password".
+# Without it the webhook endpoints refuse every call.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("ANYMAIL_WEBHOOK_SECRET", "") or None}
+# Retries of a failed attempt (connection refused, timeout, 4xx): the first after RETRY_BASE
+# seconds, doubling with jitter, `failed` after MAX_ATTEMPTS attempts.
+SEGMENTFLOW_DELIVERY_RETRY_BASE = float(os.environ.get("SEGMENTFLOW_DELIVERY_RETRY_BASE", "") or 30)
+SEGMENTFLOW_DELIVERY_MAX_ATTEMPTS = env_int("SEGMENTFLOW_DELIVERY_MAX_ATTEMPTS", 8)
+# A claimed send not finished within the lease goes back to the queue (a worker was killed).
+SEGMENTFLOW_DELIVERY_LEASE_SECONDS = env_int("SEGMENTFLOW_DELIVERY_LEASE_SECONDS", 300)
+SEGMENTFLOW_DELIVERY_BATCH_SIZE = env_int("SEGMENTFLOW_DELIVERY_BATCH_SIZE", 50)
+# The stored content of a send (its data, the message) is dropped after this many days.
+SEGMENTFLOW_EMAIL_RETENTION_DAYS = env_int("SEGMENTFLOW_EMAIL_RETENTION_DAYS", 30)
 
 # How /api/v1 turns an x-api-key into an active key (the accounts app owns keys).
 SEGMENTFLOW_API_KEY_LOOKUP = "apps.accounts.actions.find_api_key"

@@ -17,6 +17,7 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:key>", media_views.media_file, name="media"),
     path("settings/domains/", include("apps.sending.urls")),
+    path("webhooks/anymail/", include("apps.sending.webhook_urls")),
     path("", include("apps.accounts.urls")),
     path("profiles/", include("apps.profiles.urls")),
     path("assets/", include("apps.assets.urls")),

@@ -52,3 +52,16 @@ def make_asset(org: Organization, **kw: Any) -> Any:
     kw.setdefault("content_type", "image/png")
     kw.setdefault("size", 1000)
     return create_asset(org, **kw)
+
+
+def make_template(org: Organization, **data: Any) -> Any:
+    """An active Template through the real action; transactional unless `purpose` says."""
+    from apps.email_templates.actions import create_template
+
+    data.setdefault("name", f"Template {next(_counter)}")
+    data.setdefault("subject", "Hello {{ profile.firstName | default: 'there' }}")
+    data.setdefault("html", "<p>Hi {{ profile.firstName | default: 'there' }}</p>")
+    data.setdefault("purpose", "transactional")
+    if data["purpose"] == "marketing" and "unsubscribeUrl" not in data["html"]:
+        data["html"] += '<p><a href="{{ unsubscribeUrl }}">Unsubscribe</a></p>'
+    return create_template(org, data, saved_by="test")

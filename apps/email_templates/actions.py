@@ -288,10 +288,13 @@ def render_template(
     profile: Profile | None = None,
     profile_data: dict[str, Any] | None = None,
     data: dict[str, Any] | None = None,
+    version: TemplateVersion | None = None,
+    brand: dict[str, Any] | None = None,
 ) -> RenderedEmail:
-    """Render the current version for one recipient: a saved Profile, or the fields of one
-    given inline (a preview). Missing merge data is ActionError `template_render_failed`
-    naming its path (e.g. `data.orderNumber`)."""
+    """Render the current version (or `version`) for one recipient: a Profile (its unsubscribe
+    links are real), or the fields of one given inline (a preview). `brand` is the `brand`
+    context when the caller has it (a send renders with the kit it chose). Missing merge data
+    is ActionError `template_render_failed` naming its path (e.g. `data.orderNumber`)."""
     if profile is not None:
         # Mail clients POST to the one-click endpoint (RFC 8058), not to the confirmation page.
         links = {
@@ -303,19 +306,22 @@ def render_template(
         sample = f"{settings.SITE_URL}{PREVIEW_UNSUBSCRIBE_PATH}"
         links = {"unsubscribeUrl": sample}
         recipient = dict(profile_data or {})
+    if brand is None:
+        brand = brand_context_for(template.organization, template.brand_kit)
     context = {
         "profile": recipient,
         "data": data or {},
-        "brand": brand_context_for(template.organization, template.brand_kit),
+        "brand": brand,
         **links,
         "preferencesUrl": links["unsubscribeUrl"],
     }
+    content: Template | TemplateVersion = version or template
     source = EmailSource(
-        subject=template.subject,
-        preheader=template.preheader,
-        html=template.html,
-        text=template.text,
-        purpose=template.purpose,  # type: ignore[arg-type]
+        subject=content.subject,
+        preheader=content.preheader,
+        html=content.html,
+        text=content.text,
+        purpose=content.purpose,  # type: ignore[arg-type]
     )
     try:
         rendered = render_email(source, context)

@@ -6,20 +6,39 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Status
+from pydantic import ValidationError as PydanticValidationError
 
-from segmentflow.api import ApiRouter
+from segmentflow.api import ApiRouter, error_fields
 from segmentflow.auth import request_organization as _org
+from segmentflow.errors import ActionError, ApiError, to_api_error
 from segmentflow.pagination import PageQuery, paginate
-from segmentflow.scopes import DOMAINS_READ, DOMAINS_WRITE
+from segmentflow.scopes import DOMAINS_READ, DOMAINS_WRITE, EMAILS_READ, EMAILS_SEND
 
-from . import actions
-from .models import SendingDomain
-from .schemas import DomainCreateIn, DomainList, DomainOut
+from . import actions, email_actions
+from .email_actions import SendRequest
+from .models import EmailSend, SendingDomain
+from .schemas import (
+    BatchSendIn,
+    BatchSendOut,
+    DomainCreateIn,
+    DomainList,
+    DomainOut,
+    EmailListQuery,
+    EmailSendIn,
+    EmailSendList,
+    EmailSendOut,
+)
 
-router = ApiRouter(tags=["domains"])
+router = ApiRouter()
 
 
-@router.get("/domains", response=DomainList, scope=DOMAINS_READ, operation_id="domains_list")
+@router.get(
+    "/domains",
+    response=DomainList,
+    scope=DOMAINS_READ,
+    operation_id="domains_list",
+    tags=["domains"],
+)
 def domains_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """List the sending domains, newest first."""
     domains = SendingDomain.objects.for_org(_org(request)).prefetch_related("dkim_keys")
@@ -27,7 +46,11 @@ def domains_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any
 
 
 @router.post(
-    "/domains", response={201: DomainOut}, scope=DOMAINS_WRITE, operation_id="domains_create"
+    "/domains",
+    response={201: DomainOut},
+    scope=DOMAINS_WRITE,
+    operation_id="domains_create",
+    tags=["domains"],
 )
 def domains_create(request: HttpRequest, payload: DomainCreateIn) -> Status:
     """Add a sending domain with a new DKIM key; publish its `records`, then verify it. 409
@@ -37,7 +60,11 @@ def domains_create(request: HttpRequest, payload: DomainCreateIn) -> Status:
 
 
 @router.get(
-    "/domains/{domain_id}", response=DomainOut, scope=DOMAINS_READ, operation_id="domains_get"
+    "/domains/{domain_id}",
+    response=DomainOut,
+    scope=DOMAINS_READ,
+    operation_id="domains_get",
+    tags=["domains"],
 )
 def domains_get(request: HttpRequest, domain_id: str) -> SendingDomain:
     return SendingDomain.objects.get_for_org_or_404(_org(request), domain_id)
@@ -48,6 +75,7 @@ def domains_get(request: HttpRequest, domain_id: str) -> SendingDomain:
     response=DomainOut,
     scope=DOMAINS_WRITE,
     operation_id="domains_verify",
+    tags=["domains"],
     atomic=False,
 )
 def domains_verify(request: HttpRequest, domain_id: str) -> SendingDomain:
@@ -62,6 +90,7 @@ def domains_verify(request: HttpRequest, domain_id: str) -> SendingDomain:
     response={201: DomainOut},
     scope=DOMAINS_WRITE,
     operation_id="domains_rotateDkim",
+    tags=["domains"],
 )
 def domains_rotate_dkim(request: HttpRequest, domain_id: str) -> Status:
     """A new DKIM key: `dkim.selector` names it (publish its record), `dkim.previousSelector`
@@ -76,8 +105,127 @@ def domains_rotate_dkim(request: HttpRequest, domain_id: str) -> Status:
     response={204: None},
     scope=DOMAINS_WRITE,
     operation_id="domains_delete",
+    tags=["domains"],
 )
 def domains_delete(request: HttpRequest, domain_id: str) -> Status:
     domain = SendingDomain.objects.get_for_org_or_404(_org(request), domain_id)
     actions.delete_domain(domain)
     return Status(204, None)
+
+
+# Emails (api-contract.md → Emails)
+
+
+def _send_request(payload: EmailSendIn, *, path: str = "") -> SendRequest:
+    to: dict[str, Any] | None = None
+    if payload.to is not None:
+        to = payload.to.model_dump()
+    return SendRequest(
+        template_id=payload.template_id,
+        profile_id=payload.profile_id,
+        to=to,
+        data=payload.data,
+        from_address=payload.from_,
+        reply_to=payload.reply_to,
+        subject=payload.subject,
+        brand_kit_id=payload.brand_kit_id,
+        tags=payload.tags,
+        scheduled_at=payload.scheduled_at,
+    )
+
+
+@router.post(
+    "/emails",
+    response={202: EmailSendOut},
+    scope=EMAILS_SEND,
+    operation_id="emails_send",
+    tags=["emails"],
+)
+def emails_send(request: HttpRequest, payload: EmailSendIn) -> Status:
+    """Send one email: checked now (recipient, Template, merge data, From domain) and queued.
+    A suppressed or (for marketing mail) unsubscribed Profile is accepted as `suppressed`."""
+    return Status(202, email_actions.send_email(_org(request), _send_request(payload)))
+
+
+def _batch_item(item: Any) -> SendRequest | ActionError:
+    try:
+        return _send_request(EmailSendIn.model_validate(item))
+    except PydanticValidationError as exc:
+        fields = error_fields(exc.errors())
+        message = "; ".join(f"{f['path']}: {f['message']}" for f in fields)
+        return ActionError("validation_failed", None, message, fields=fields)
+
+
+def _batch_entry(item: email_actions.BatchItem) -> dict[str, Any]:
+    if item.error is None:
+        return {"index": item.index, "email_send": item.email_send}
+    error = to_api_error(item.error)
+    return {
+        "index": item.index,
+        "error": {"error_code": error.error_code, "message": error.message, "fields": error.fields},
+    }
+
+
+@router.post(
+    "/emails/batch",
+    response={202: BatchSendOut},
+    scope=EMAILS_SEND,
+    operation_id="emails_batchSend",
+    tags=["emails"],
+)
+def emails_batch_send(request: HttpRequest, payload: BatchSendIn) -> Status:
+    """Send up to 100 emails: each item is checked and accepted on its own (`emailSend`) or
+    refused (`error`); more than 100 is 413 `payload_too_large`."""
+    if len(payload.emails) > email_actions.MAX_BATCH:
+        raise ApiError(
+            413,
+            "payload_too_large",
+            f"emails: at most {email_actions.MAX_BATCH} emails a batch, got {len(payload.emails)}",
+        )
+    items = email_actions.send_batch(_org(request), [_batch_item(i) for i in payload.emails])
+    return Status(202, {"object": "list", "data": [_batch_entry(item) for item in items]})
+
+
+@router.get(
+    "/emails",
+    response=EmailSendList,
+    scope=EMAILS_READ,
+    operation_id="emails_list",
+    tags=["emails"],
+)
+def emails_list(request: HttpRequest, query: Query[EmailListQuery]) -> dict[str, Any]:
+    """List EmailSends, newest first, optionally by status, Profile, Template or Journey."""
+    sends = EmailSend.objects.for_org(_org(request))
+    if query.status:
+        sends = sends.filter(status=query.status)
+    if query.profile_id:
+        sends = sends.filter(profile_id=query.profile_id)
+    if query.template_id:
+        sends = sends.filter(template_id=query.template_id)
+    if query.journey_id:
+        sends = sends.filter(journey_id=query.journey_id)
+    return paginate(sends, query)
+
+
+@router.get(
+    "/emails/{email_send_id}",
+    response=EmailSendOut,
+    scope=EMAILS_READ,
+    operation_id="emails_get",
+    tags=["emails"],
+)
+def emails_get(request: HttpRequest, email_send_id: str) -> EmailSend:
+    return EmailSend.objects.get_for_org_or_404(_org(request), email_send_id)
+
+
+@router.post(
+    "/emails/{email_send_id}/cancel",
+    response=EmailSendOut,
+    scope=EMAILS_SEND,
+    operation_id="emails_cancel",
+    tags=["emails"],
+)
+def emails_cancel(request: HttpRequest, email_send_id: str) -> EmailSend:
+    """Stop a send that is still `scheduled` or `queued`; otherwise 409 `invalid_state`."""
+    email_send = EmailSend.objects.get_for_org_or_404(_org(request), email_send_id)
+    return email_actions.cancel_email_send(email_send)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Field
+from pydantic import SkipValidation
 
-from segmentflow.pagination import ListOut
+from segmentflow.errors import ErrorField
+from segmentflow.pagination import ListOut, PageQuery
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
 from . import records
-from .models import SendingDomain
+from .models import EmailSend, SendingDomain
 
 Status = Literal["not_started", "pending", "verified", "failed", "temporary_failure"]
 
@@ -69,3 +72,148 @@ class DomainOut(OutSchema):
 
 class DomainList(ListOut[DomainOut]):
     pass
+
+
+# Emails (api-contract.md → Emails)
+
+EmailStatusName = Literal[
+    "scheduled",
+    "queued",
+    "sending",
+    "sent",
+    "delivered",
+    "bounced",
+    "complained",
+    "failed",
+    "suppressed",
+    "cancelled",
+]
+
+
+class RecipientIn(InSchema):
+    email: str = Field(max_length=254, examples=["ada@example.com"])
+    first_name: str | None = Field(None, max_length=200)
+    last_name: str | None = Field(None, max_length=200)
+
+
+class EmailSendIn(InSchema):
+    """One email: exactly one of `profileId` or `to` (which upserts the Profile by email)."""
+
+    profile_id: str | None = Field(None, max_length=40)
+    to: RecipientIn | None = Field(
+        None, description="The recipient by address; the Profile is created if it is new."
+    )
+    template_id: str = Field(max_length=40)
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Merge data, `data.*` in the template."
+    )
+    from_: str | None = Field(
+        None,
+        alias="from",
+        max_length=500,
+        description='"Name <addr@domain>"; defaults to the Brand Kit sender.',
+        examples=["Acme <hello@acme.com>"],
+    )
+    reply_to: str | None = Field(None, max_length=500)
+    subject: str | None = Field(
+        None, max_length=2000, description="Replaces the template's subject (plain text)."
+    )
+    brand_kit_id: str | None = Field(None, max_length=40)
+    tags: dict[str, str] = Field(default_factory=dict, description="Up to 20 string values.")
+    scheduled_at: datetime | None = Field(
+        None, description="Send at this time (up to 30 days ahead) instead of now."
+    )
+
+
+class BatchSendIn(InSchema):
+    # Validated item by item in the route: one bad item must not refuse the others.
+    emails: list[SkipValidation[EmailSendIn]] = Field(
+        min_length=1, description="1 to 100 sends, each as `emails.send` takes it."
+    )
+
+
+class StatusChangeOut(OutSchema):
+    status: EmailStatusName
+    at: str = Field(description="ISO 8601 in UTC.")
+    detail: str
+
+
+class EmailSendOut(OutSchema):
+    id: str
+    object: str = "email_send"
+    profile_id: str | None
+    template_id: str | None
+    template_version: int
+    to: str
+    from_: str = Field(alias="from")
+    reply_to: str | None
+    subject: str
+    status: EmailStatusName
+    status_history: list[StatusChangeOut]
+    sandbox: bool = Field(description="True when the configured mailer delivers nowhere.")
+    test: bool = Field(description="A dashboard test send.")
+    message_id: str | None = Field(description="The Message-ID header, once sent.")
+    tags: dict[str, str]
+    journey_id: str | None
+    scheduled_at: Timestamp | None
+    sent_at: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+    @staticmethod
+    def resolve_to(obj: EmailSend) -> str:
+        return obj.to_email
+
+    @staticmethod
+    def resolve_from_(obj: EmailSend) -> str:
+        return obj.from_address
+
+    @staticmethod
+    def resolve_reply_to(obj: EmailSend) -> str | None:
+        return obj.reply_to or None
+
+    @staticmethod
+    def resolve_test(obj: EmailSend) -> bool:
+        return obj.is_test
+
+    @staticmethod
+    def resolve_message_id(obj: EmailSend) -> str | None:
+        return obj.message_id or None
+
+    @staticmethod
+    def resolve_journey_id(obj: EmailSend) -> str | None:
+        return obj.journey_id or None
+
+
+class EmailSendList(ListOut[EmailSendOut]):
+    pass
+
+
+class EmailListQuery(PageQuery):
+    status: EmailStatusName | None = None
+    profile_id: str | None = Field(None, alias="profileId")
+    template_id: str | None = Field(None, alias="templateId")
+    journey_id: str | None = Field(None, alias="journeyId")
+
+
+class ItemErrorOut(OutSchema):
+    error_code: str
+    message: str
+    fields: list[ErrorField] | None = None
+
+
+class BatchAcceptedOut(OutSchema):
+    index: int
+    email_send: EmailSendOut
+
+
+class BatchRefusedOut(OutSchema):
+    index: int
+    error: ItemErrorOut
+
+
+class BatchSendOut(OutSchema):
+    object: str = "list"
+    data: list[BatchAcceptedOut | BatchRefusedOut] = Field(
+        description="One entry per item, in order: the EmailSend, or why the item was refused."
+    )

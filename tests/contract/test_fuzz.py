@@ -67,10 +67,33 @@ FORMAT_VALUES: dict[str, str] = {
 
 
 def make_template(org: Organization) -> Any:
+    """A template whose Brand Kit sends from a verified domain: a send of it can be accepted."""
+    from apps.brand_kits.actions import create_brand_kit
     from apps.email_templates.actions import create_template
+    from apps.sending.actions import create_domain
+    from apps.sending.models import SendingDomain
 
-    data = {"name": "Fuzz", "subject": "Hi", "html": "<p>Hi</p>", "purpose": "transactional"}
+    name = f"send-{org.pk[-8:]}.example"
+    domain = SendingDomain.objects.filter(organization=org, domain=name).first()
+    if domain is None:
+        domain = create_domain(org, name)
+        SendingDomain.objects.filter(pk=domain.pk).update(status="verified")
+    kit = create_brand_kit(org, name="Sender", sender={"from_email": f"fuzz@{name}"})
+    data = {
+        "name": "Fuzz",
+        "subject": "Hi",
+        "html": "<p>Hi</p>",
+        "purpose": "transactional",
+        "brand_kit_id": kit.pk,
+    }
     return create_template(org, data, saved_by="fuzz")
+
+
+def make_email_send(org: Organization) -> Any:
+    from apps.sending.email_actions import SendRequest, send_email
+
+    template = make_template(org)
+    return send_email(org, SendRequest(template_id=template.pk, profile_id=make_profile(org).pk))
 
 
 def make_brand_kit(org: Organization) -> Any:
@@ -103,7 +126,10 @@ PATH_OBJECT_FACTORIES: dict[str, Callable[[Organization], Any]] = {
     "brand_kit_id": make_brand_kit,
     "extraction_id": make_brand_extraction,
     "domain_id": make_sending_domain,
+    "email_send_id": make_email_send,
 }
+# Optional fields a plausible body has anyway: a send names its recipient (profileId or `to`).
+PLAUSIBLE_OPTIONAL_FIELDS = {"profileId"}
 
 
 @dataclass(frozen=True)
@@ -256,10 +282,8 @@ class BodyBuilder:
         kind = schema.get("type")
         if kind == "object":
             properties = schema.get("properties", {})
-            return {
-                key: self.example(properties.get(key, {}), key)
-                for key in schema.get("required", [])
-            }
+            wanted = [*schema.get("required", []), *(PLAUSIBLE_OPTIONAL_FIELDS & set(properties))]
+            return {key: self.example(properties.get(key, {}), key) for key in wanted}
         if kind == "array":
             return [self.example(schema.get("items", {})) for _ in range(schema.get("minItems", 0))]
         if kind in ("integer", "number"):
