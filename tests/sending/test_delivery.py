@@ -21,6 +21,8 @@ from apps.sending.delivery import loop
 from apps.sending.models import EmailSend, SentMessage
 from segmentflow.email_url import mailer_from_url
 
+from tests.factories import make_template
+
 from .email_helpers import SENDER, EmailTestCase
 from .smtp_server import SmtpServer
 
@@ -298,3 +300,33 @@ class OtherMailerTests(EmailTestCase):
         self.assertFalse(SentMessage.objects.filter(email_send=send).exists())
         self.assertTrue(SentMessage.objects.filter(email_send=young).exists())
         self.assertEqual(loop.drop_old_content(), 0)
+
+
+class MessageTests(SmtpTestCase):
+    def test_non_ascii_names_and_subjects_arrive_intact_and_signed(self) -> None:
+        template = make_template(
+            self.acme,
+            subject="Ihre Bestellung ✓ {{ data.orderNumber }} — danke, {{ profile.firstName }}",
+            html="<p>Grüße, 日本語 {{ data.orderNumber }}</p>" + "<p>x</p>" * 400,
+        )
+        self.ada.first_name = "Zoë"
+        self.ada.save()
+        self.accepted(templateId=template.pk, **{"from": "Café Crème <hello@acme.test>"})
+        deliver()
+        received = self.smtp.mailbox.received[0]
+        self.assertTrue(received.data.isascii())
+        self.assertLess(max(len(line) for line in received.data.split(b"\r\n")), 999)
+        message = received.message
+        self.assertEqual(message["Subject"], "Ihre Bestellung ✓ A-1001 — danke, Zoë")
+        self.assertEqual(message["From"].addresses[0].display_name, "Café Crème")
+        self.assertEqual(message["To"].addresses[0].display_name, "Zoë")
+        self.assertIn("Grüße, 日本語 A-1001", message.get_body(("html",)).get_content())
+        self.assertTrue(dkim.verify(received.data, dnsfunc=self.dnsfunc))
+
+    def test_a_long_subject_is_folded_and_still_verifies(self) -> None:
+        self.accepted(subject="word " * 300)
+        deliver()
+        received = self.smtp.mailbox.received[0]
+        self.assertLess(max(len(line) for line in received.data.split(b"\r\n")), 999)
+        self.assertEqual(received.message["Subject"], " ".join(["word"] * 300))
+        self.assertTrue(dkim.verify(received.data, dnsfunc=self.dnsfunc))

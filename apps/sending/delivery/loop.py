@@ -15,13 +15,14 @@ import logging
 import random
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -228,6 +229,25 @@ def _finish(
     return bool(updated)
 
 
+@contextmanager
+def _commits_without_waiting_for_disk() -> Iterator[None]:
+    """On PostgreSQL, the loop's commits do not wait for the WAL flush (~2 ms here, most of a
+    send's database time). Should the database server itself crash, the outcomes of its last
+    moment are lost: those sends stay `sending`, their lease runs out, and they go again with
+    the same Message-ID. No email is lost; a few may be sent twice. A worker's crash is not
+    affected: what it committed is committed."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
 def deliver_one(
     transport: Transport, email_send: EmailSend, lookups: _BatchLookups, result: BatchResult
 ) -> None:
@@ -347,6 +367,13 @@ def deliver_due(
     """Claim and deliver batches until nothing was due for `idle_seconds` (0: stop at the
     first empty claim) or `max_seconds` passed; returns the totals and whether it stopped with
     work possibly left."""
+    with _commits_without_waiting_for_disk():
+        return _deliver_due(max_seconds, idle_seconds, batch_size)
+
+
+def _deliver_due(
+    max_seconds: float, idle_seconds: float, batch_size: int | None
+) -> tuple[BatchResult, bool]:
     totals = BatchResult()
     started = time.monotonic()
     last_sweep = float("-inf")
