@@ -220,7 +220,8 @@ def worker(env: dict[str, str], *, once: bool) -> subprocess.Popen[bytes]:
 
 def delivery_phase(env: dict[str, str], args: argparse.Namespace, ids: dict[str, Any]) -> None:
     print(
-        "\n| delivery workers | emails | first to last message, s | emails/s | wall s (with start-up) |"
+        "\n| delivery workers | emails | first to last message, s | emails/s "
+        "| wall s (with start-up) |"
     )
     print("|---|---|---|---|---|")
     for workers in (1, 2):

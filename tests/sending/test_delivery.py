@@ -20,7 +20,6 @@ from apps.sending import tasks
 from apps.sending.delivery import loop
 from apps.sending.models import EmailSend, SentMessage
 from segmentflow.email_url import mailer_from_url
-
 from tests.factories import make_template
 
 from .email_helpers import SENDER, EmailTestCase
