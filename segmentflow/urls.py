@@ -23,6 +23,7 @@ urlpatterns = [
     path("assets/", include("apps.assets.urls")),
     path("brand-kits/", include("apps.brand_kits.urls")),
     path("templates/", include("apps.email_templates.urls")),
+    path("emails/", include("apps.sending.email_urls")),
     path("", include("apps.profiles.public_urls")),
     path("", include("segmentflow.dashboard_urls")),
 ]

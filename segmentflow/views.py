@@ -13,7 +13,6 @@ from .errors import envelope_response
 
 # Sections of the sidebar not built yet: (url name, title, what it will hold).
 UPCOMING_SECTIONS = {
-    "emails": ("Emails", "Every email sent, with its delivery status."),
     "events": ("Events & Journeys", "Events your backend tracks and the Journeys they trigger."),
 }
 

@@ -47,10 +47,10 @@ from .rendering import TemplateSyntaxProblem
 from .starters import STARTERS, STARTERS_BY_KEY
 
 PAGE_SIZE = 50
-SEND_TEST_HELP = "Sending is not set up yet: test sends arrive with the Emails section."
 
 
-def _sample_key(template: Template) -> str:
+def sample_session_key(template: Template) -> str:
+    """Where the editor keeps a template's sample data (the test send reads it too)."""
     return f"email_templates.sample.{template.pk}"
 
 
@@ -101,7 +101,7 @@ def template_new(request: AuthedRequest) -> HttpResponse:
             error = exc.message
         else:
             if key:
-                request.session[_sample_key(template)] = starter_sample(STARTERS_BY_KEY[key])
+                request.session[sample_session_key(template)] = starter_sample(STARTERS_BY_KEY[key])
             messages.success(request, f"Template {template.name} created.")
             return redirect_after_write(
                 request, reverse("email_templates:edit", args=[template.pk])
@@ -148,7 +148,6 @@ def _editor_context(
         "purposes": Purpose.choices,
         "preview": build_preview(organization, form),
         "versions": template.versions.defer("html", "text", "preheader")[:5],
-        "send_test_help": SEND_TEST_HELP,
     }
 
 
@@ -160,7 +159,7 @@ def template_edit(request: AuthedRequest, template_id: str) -> HttpResponse:
     )
     template = Template.objects.get_for_org_or_404(membership.organization, template_id)
     if request.method == "GET":
-        sample = request.session.get(_sample_key(template)) or default_sample(template)
+        sample = request.session.get(sample_session_key(template)) or default_sample(template)
         form = TemplateForm.from_template(template, sample)
         context = _editor_context(membership, template, form)
         return render(request, "email_templates/edit.html", context)
@@ -177,7 +176,7 @@ def template_edit(request: AuthedRequest, template_id: str) -> HttpResponse:
             page += "#editor-form"
         return render(request, page, context, status=422)
     if form.sample.strip():
-        request.session[_sample_key(template)] = form.sample
+        request.session[sample_session_key(template)] = form.sample
     if template.version == before:
         messages.info(request, "Nothing changed: no new version was saved.")
     else:

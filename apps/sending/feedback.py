@@ -62,7 +62,7 @@ def record_tracking_event(event: AnymailTrackingEvent, esp_name: str) -> EmailSe
     event_type = EventType.DEFERRED if _is_soft_bounce(event) else event.event_type
     with transaction.atomic():
         email_send = (
-            EmailSend.objects.select_for_update()
+            EmailSend.objects.select_for_update(of=("self",))
             .select_related("profile")
             .filter(provider_message_id=str(event.message_id))
             .first()

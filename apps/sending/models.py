@@ -223,6 +223,8 @@ class EmailSend(models.Model):
             models.Index(
                 fields=["organization", "profile", "-created_at", "-id"], name="es_org_profile_idx"
             ),
+            # The dashboard's recipient search is an address prefix.
+            models.Index(fields=["organization", "to_email"], name="es_org_to_idx"),
             models.Index(
                 fields=["organization", "template", "-created_at", "-id"],
                 name="es_org_template_idx",

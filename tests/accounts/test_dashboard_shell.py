@@ -17,7 +17,6 @@ SIDEBAR = [
     ("/settings/", "Settings"),
 ]
 UNBUILT_SECTIONS = [
-    ("emails", "Emails"),
     ("events", "Events &amp; Journeys"),
 ]
 
@@ -49,7 +48,8 @@ class HomeTests(PersonaTestCase):
     def test_it_links_each_section_and_the_api_documentation(self) -> None:
         self.client.force_login(self.alice)
         response = self.client.get(reverse("dashboard:home"))
-        for built in ("profiles:list", "email_templates:list", "assets:list", "brand_kits:list"):
+        built_sections = ("profiles:list", "email_templates:list", "assets:list", "brand_kits:list")
+        for built in (*built_sections, "emails:list"):
             self.assertContains(response, f'<a class="card" href="{reverse(built)}">')
         for name, _ in UNBUILT_SECTIONS:
             self.assertContains(response, f'<a class="card" href="{reverse(f"dashboard:{name}")}">')

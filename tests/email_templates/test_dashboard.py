@@ -174,10 +174,7 @@ class EditorTests(TemplateDashboardTestCase):
         self.assertIn("Sample orderNumber", srcdoc(response))
         self.assertContains(response, "<code>data.orderNumber</code>", html=True)
         self.assertContains(response, ">Save</button>")
-        self.assertContains(
-            response,
-            'title="Sending is not set up yet: test sends arrive with the Emails section."',
-        )
+        self.assertContains(response, 'id="test-send-form"')
 
     def test_it_offers_the_organizations_brand_kits(self) -> None:
         kit = brand_kit_actions.create_brand_kit(self.acme, name="Acme Coffee")

@@ -420,7 +420,8 @@ class ProfilePageTests(PersonaTestCase):
         response = self.client.get(url("detail", self.profile))
         self.assertContains(response, '<h2 id="timeline-heading">Timeline</h2>', html=True)
         self.assertContains(
-            response, "Events and email sends appear here once those features exist."
+            response,
+            "Events appear here once that feature exists; email sends are listed under Emails.",
         )
 
     def test_writers_see_the_write_buttons(self) -> None:
