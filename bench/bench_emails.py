@@ -94,6 +94,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument(
+        "--batch-connections",
+        type=int,
+        default=2,
+        help="connections sending 100-item batches (each batch is ~100 sends of CPU)",
+    )
     parser.add_argument("--sends", type=int, default=4000, help="sends per delivery run")
     parser.add_argument("--crash-sends", type=int, default=2000)
     parser.add_argument("--kills", type=int, default=20)
@@ -104,7 +110,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def wrk(port: int, key: str, label: str, args: argparse.Namespace, method: str, path: str,
-        body: dict[str, Any] | None = None, duration: int | None = None) -> Result:  # fmt: skip
+        body: dict[str, Any] | None = None, duration: int | None = None,
+        connections: int | None = None) -> Result:  # fmt: skip
     lua = STATUS_COUNTER_LUA
     if body is not None:
         lua = (
@@ -117,7 +124,8 @@ def wrk(port: int, key: str, label: str, args: argparse.Namespace, method: str, 
     try:
         done = subprocess.run(
             [
-                "wrk", "--latency", "-t", str(args.wrk_threads), "-c", str(args.connections),
+                "wrk", "--latency", "-t", str(args.wrk_threads),
+                "-c", str(connections or args.connections),
                 "-d", f"{duration or args.duration}s", "--timeout", "10s", "-s", script.name,
                 "-H", f"x-api-key: {key}", f"http://{HOST}:{port}{path}",
             ],
@@ -159,16 +167,21 @@ def accept_phase(
     with gunicorn(env, args, port, key) as server:
         wrk(port, key, "warm-up", args, "GET", "/api/v1/me", duration=args.warmup)
         wrk(port, key, "warm-up", args, "POST", "/api/v1/emails", send, duration=args.warmup)
-        for label, method, path, body in [
-            ("GET /api/v1/me (floor)", "GET", "/api/v1/me", None),
-            ("POST /api/v1/emails (emails.send)", "POST", "/api/v1/emails", send),
-            ("POST /api/v1/emails/batch, 100 items", "POST", "/api/v1/emails/batch", batch),
+        # The first batches create the 100 Profiles their `to` addresses name.
+        wrk(port, key, "warm-up", args, "POST", "/api/v1/emails/batch", batch,
+            duration=args.warmup, connections=1)  # fmt: skip
+        batch_label = f"POST /api/v1/emails/batch, 100 items, {args.batch_connections} connections"
+        for label, method, path, body, connections in [
+            ("GET /api/v1/me (floor)", "GET", "/api/v1/me", None, None),
+            ("POST /api/v1/emails (emails.send)", "POST", "/api/v1/emails", send, None),
+            (batch_label, "POST", "/api/v1/emails/batch", batch, args.batch_connections),
         ]:
             print(f"Measuring {label} for {args.duration} s …", flush=True)
 
             def run(label: str = label, method: str = method, path: str = path,
-                    body: dict[str, Any] | None = body) -> Result:  # fmt: skip
-                return wrk(port, key, label, args, method, path, body)
+                    body: dict[str, Any] | None = body,
+                    connections: int | None = connections) -> Result:  # fmt: skip
+                return wrk(port, key, label, args, method, path, body, connections=connections)
 
             results.append(with_cpu_shares(server.pid, run))
     print_results(results)

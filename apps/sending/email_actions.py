@@ -25,7 +25,7 @@ from apps.brand_kits.models import BrandKit
 from apps.email_templates.actions import render_template
 from apps.email_templates.models import Template, TemplateStatus
 from apps.profiles.actions import clean_email, clean_fields
-from apps.profiles.models import Profile, SubscriptionStatus
+from apps.profiles.models import Profile, SubscriptionStatus, normalize_email
 from segmentflow.errors import ActionError, invalid
 from segmentflow.schemas import format_timestamp
 
@@ -76,6 +76,31 @@ class SendContext:
         self._brands: dict[str | None, dict[str, Any]] = {}
         self._default_kit: BrandKit | None | bool = False
         self._verified: set[str] | None = None
+        self._by_id: dict[str, Profile] | None = None
+        self._by_email: dict[str, Profile] | None = None
+
+    def prefetch_recipients(self, sends: list[SendRequest | ActionError]) -> None:
+        """Look the Profiles of a batch up in two queries instead of one per item."""
+        requests = [send for send in sends if isinstance(send, SendRequest)]
+        ids = {send.profile_id for send in requests if send.profile_id}
+        emails = {
+            normalize_email(send.to["email"])
+            for send in requests
+            if send.to and isinstance(send.to.get("email"), str)
+        }
+        profiles = Profile.objects.for_org(self.organization)
+        self._by_id = {p.pk: p for p in profiles.filter(pk__in=ids)} if ids else {}
+        self._by_email = {p.email: p for p in profiles.filter(email__in=emails)} if emails else {}
+
+    def profile(self, profile_id: str) -> Profile | None:
+        if self._by_id is not None:
+            return self._by_id.get(profile_id)
+        return Profile.objects.for_org(self.organization).filter(pk=profile_id).first()
+
+    def profile_with_email(self, email: str) -> Profile | None:
+        if self._by_email is not None:
+            return self._by_email.get(email)
+        return Profile.objects.for_org(self.organization).with_email(email).first()
 
     def template(self, template_id: str) -> Template | None:
         if template_id not in self._templates:
@@ -164,7 +189,7 @@ def _recipient(context: SendContext, send: SendRequest) -> Recipient:
     if (send.profile_id is None) == (send.to is None):
         raise invalid("profile_id", "give exactly one of profileId or to")
     if send.profile_id is not None:
-        profile = Profile.objects.for_org(context.organization).filter(pk=send.profile_id).first()
+        profile = context.profile(send.profile_id)
         if profile is None:
             raise ActionError("not_found", "profile_id", "no such Profile in this Organization")
         return Recipient(profile)
@@ -176,7 +201,7 @@ def _recipient(context: SendContext, send: SendRequest) -> Recipient:
         values = clean_fields({"email": to["email"], **names})
     except ActionError as error:
         raise invalid(f"to.{error.field}", error.message) from None
-    existing = Profile.objects.for_org(context.organization).with_email(values["email"]).first()
+    existing = context.profile_with_email(values["email"])
     if existing is None:
         new = Profile(organization=context.organization, **values)
         return Recipient(new, {name: values[name] for name in names})
@@ -352,6 +377,7 @@ def send_batch(
     if len(sends) > MAX_BATCH:
         raise ActionError("payload_too_large", "emails", f"at most {MAX_BATCH} emails a batch")
     context = SendContext(organization)
+    context.prefetch_recipients(sends)
     results: list[BatchItem] = []
     accepted: list[tuple[EmailSend, Recipient]] = []
     by_email: dict[str, Recipient] = {}
