@@ -144,6 +144,33 @@ def create_profile(
     return profile
 
 
+@transaction.atomic
+def save_new_profiles(
+    organization: Organization, profiles: list[Profile], source: str = SubscriptionSource.API
+) -> dict[str, Profile]:
+    """Insert Profiles built in memory (fields cleaned, emails normalised) in one statement, each
+    with its first subscription change as create_profile records it; an email taken meanwhile
+    by another request keeps that Profile. Returns the saved Profile of each email."""
+    Profile.objects.bulk_create(profiles, ignore_conflicts=True)
+    saved = {
+        profile.email: profile
+        for profile in Profile.objects.for_org(organization).filter(
+            email__in=[profile.email for profile in profiles]
+        )
+    }
+    SubscriptionChange.objects.bulk_create(
+        SubscriptionChange(
+            profile=profile,
+            status=profile.subscription_status,
+            source=source,
+            at=profile.created_at,
+        )
+        for profile in profiles
+        if saved[profile.email].pk == profile.pk
+    )
+    return saved
+
+
 def merge_attributes(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """Merge key by key; a key set to None is removed."""
     merged = dict(current)

@@ -10,7 +10,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from segmentflow.api import ApiRouter, error_fields
 from segmentflow.auth import request_organization as _org
-from segmentflow.errors import ActionError, ApiError, to_api_error
+from segmentflow.errors import ActionError, to_api_error
 from segmentflow.pagination import PageQuery, paginate
 from segmentflow.scopes import DOMAINS_READ, DOMAINS_WRITE, EMAILS_READ, EMAILS_SEND
 
@@ -116,7 +116,7 @@ def domains_delete(request: HttpRequest, domain_id: str) -> Status:
 # Emails (api-contract.md → Emails)
 
 
-def _send_request(payload: EmailSendIn, *, path: str = "") -> SendRequest:
+def _send_request(payload: EmailSendIn) -> SendRequest:
     to: dict[str, Any] | None = None
     if payload.to is not None:
         to = payload.to.model_dump()
@@ -176,12 +176,6 @@ def _batch_entry(item: email_actions.BatchItem) -> dict[str, Any]:
 def emails_batch_send(request: HttpRequest, payload: BatchSendIn) -> Status:
     """Send up to 100 emails: each item is checked and accepted on its own (`emailSend`) or
     refused (`error`); more than 100 is 413 `payload_too_large`."""
-    if len(payload.emails) > email_actions.MAX_BATCH:
-        raise ApiError(
-            413,
-            "payload_too_large",
-            f"emails: at most {email_actions.MAX_BATCH} emails a batch, got {len(payload.emails)}",
-        )
     items = email_actions.send_batch(_org(request), [_batch_item(i) for i in payload.emails])
     return Status(202, {"object": "list", "data": [_batch_entry(item) for item in items]})
 

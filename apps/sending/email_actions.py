@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from apps.accounts.models import Organization
@@ -24,7 +24,7 @@ from apps.brand_kits.context import brand_context
 from apps.brand_kits.models import BrandKit
 from apps.email_templates.actions import render_template
 from apps.email_templates.models import Template, TemplateStatus
-from apps.profiles.actions import clean_email, clean_fields
+from apps.profiles.actions import clean_email, clean_fields, save_new_profiles
 from apps.profiles.models import Profile, SubscriptionStatus, normalize_email
 from segmentflow.errors import ActionError, invalid
 from segmentflow.schemas import format_timestamp
@@ -331,22 +331,17 @@ def prepare_send(context: SendContext, send: SendRequest) -> tuple[EmailSend, Re
     return email_send, recipient
 
 
-def _save_recipients(recipients: list[Recipient]) -> None:
-    """Create the new Profiles (`to` upserts) and write the names `to` changed; a Profile
-    created meanwhile by another request is taken as it is."""
+def _save_recipients(organization: Organization, recipients: list[Recipient]) -> None:
+    """Create the new Profiles (`to` upserts) and write the names `to` changed."""
+    new = [recipient for recipient in recipients if recipient.profile._state.adding]
+    if new:
+        saved = save_new_profiles(organization, [recipient.profile for recipient in new])
+        for recipient in new:
+            recipient.profile = saved[recipient.profile.email]
     for recipient in recipients:
-        profile = recipient.profile
-        if not profile._state.adding:
-            if recipient.changed:
-                profile.updated_at = timezone.now()
-                profile.save(update_fields=[*recipient.changed, "updated_at"])
-            continue
-        try:
-            with transaction.atomic():
-                profile.save(force_insert=True)
-        except IntegrityError:
-            existing = Profile.objects.for_org(profile.organization).with_email(profile.email).get()
-            recipient.profile = existing
+        if recipient.changed and recipient not in new:
+            recipient.profile.updated_at = timezone.now()
+            recipient.profile.save(update_fields=[*recipient.changed, "updated_at"])
 
 
 @transaction.atomic
@@ -354,7 +349,7 @@ def send_email(organization: Organization, send: SendRequest) -> EmailSend:
     """emails.send: check, store, and wake the delivery loop."""
     context = SendContext(organization)
     email_send, recipient = prepare_send(context, send)
-    _save_recipients([recipient])
+    _save_recipients(organization, [recipient])
     email_send.profile = recipient.profile
     email_send.save(force_insert=True)
     _wake_after_commit([email_send])
@@ -375,7 +370,9 @@ def send_batch(
     """emails.batchSend: each item checked on its own (an item already refused by the schema
     comes as its ActionError), the accepted ones inserted in bulk."""
     if len(sends) > MAX_BATCH:
-        raise ActionError("payload_too_large", "emails", f"at most {MAX_BATCH} emails a batch")
+        raise ActionError(
+            "payload_too_large", "emails", f"at most {MAX_BATCH} emails a batch, got {len(sends)}"
+        )
     context = SendContext(organization)
     context.prefetch_recipients(sends)
     results: list[BatchItem] = []
@@ -398,7 +395,7 @@ def send_batch(
                 setattr(shared.profile, name, value)
         accepted.append((email_send, shared))
         results.append(BatchItem(index, email_send=email_send))
-    _save_recipients(list(by_email.values()))
+    _save_recipients(organization, list(by_email.values()))
     for email_send, recipient in accepted:
         email_send.profile = recipient.profile
     EmailSend.objects.bulk_create([email_send for email_send, _ in accepted])
@@ -425,10 +422,7 @@ def cancel_email_send(email_send: EmailSend) -> EmailSend:
     now = timezone.now()
     locked.status = EmailStatus.CANCELLED
     locked.due_at = None
-    locked.status_history = [
-        *locked.status_history,
-        history_entry(EmailStatus.CANCELLED, now, "cancelled"),
-    ]
+    locked.status_history = locked.history_with(EmailStatus.CANCELLED, now, "cancelled")
     locked.updated_at = now
     locked.save(update_fields=["status", "due_at", "status_history", "updated_at"])
     return locked

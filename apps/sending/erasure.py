@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.profiles.models import Profile
 
-from .models import WAITING_STATUSES, EmailSend, EmailStatus, SentMessage, history_entry
+from .models import WAITING_STATUSES, EmailSend, EmailStatus, SentMessage
 
 ERASED_ADDRESS = "erased"
 
@@ -23,10 +23,9 @@ def erase_profile_sends(sender: type[Profile], instance: Profile, **kwargs: Any)
     for waiting in sends.filter(status__in=WAITING_STATUSES).select_for_update():
         waiting.status = EmailStatus.CANCELLED
         waiting.due_at = None
-        waiting.status_history = [
-            *waiting.status_history,
-            history_entry(EmailStatus.CANCELLED, now, "cancelled: the Profile was erased"),
-        ]
+        waiting.status_history = waiting.history_with(
+            EmailStatus.CANCELLED, now, "cancelled: the Profile was erased"
+        )
         waiting.save(update_fields=["status", "due_at", "status_history"])
     SentMessage.objects.filter(email_send__in=sends).delete()
     sends.update(

@@ -23,7 +23,7 @@ from django.utils import timezone
 from apps.profiles.actions import suppress_profile
 from apps.profiles.models import SuppressionReason
 
-from .models import EmailSend, EmailStatus, history_entry
+from .models import EmailSend, EmailStatus
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +84,9 @@ def record_tracking_event(event: AnymailTrackingEvent, esp_name: str) -> EmailSe
             status = move[0]
         elif move is None and event_type not in (EventType.DEFERRED, EventType.UNSUBSCRIBED):
             return email_send  # opens, clicks and the like: not tracked here
-        email_send.status_history = [
-            *email_send.status_history,
-            history_entry(status, event.timestamp or now, detail[:1000]),
-        ]
+        email_send.status_history = email_send.history_with(
+            status, event.timestamp or now, detail[:1000]
+        )
         email_send.status = status
         email_send.updated_at = now
         email_send.save(update_fields=["status", "status_history", "updated_at"])

@@ -262,6 +262,10 @@ class EmailSend(models.Model):
     def is_marketing(self) -> bool:
         return self.purpose == "marketing"
 
+    def history_with(self, status: str, at: datetime, detail: str) -> list[dict[str, Any]]:
+        """`status_history` with one more entry (to assign, then save)."""
+        return [*self.status_history, history_entry(status, at, detail)]
+
 
 class SentMessage(models.Model):
     """The MIME message of an EmailSend as it was handed to the mailer (the outbox keeps only

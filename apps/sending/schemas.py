@@ -6,7 +6,6 @@ from typing import Any, Literal
 from ninja import Field
 from pydantic import SkipValidation
 
-from segmentflow.errors import ErrorField
 from segmentflow.pagination import ListOut, PageQuery
 from segmentflow.schemas import InSchema, OutSchema, Timestamp
 
@@ -196,10 +195,17 @@ class EmailListQuery(PageQuery):
     journey_id: str | None = Field(None, alias="journeyId")
 
 
+class ItemErrorFieldOut(OutSchema):
+    path: str
+    message: str
+
+
 class ItemErrorOut(OutSchema):
+    """The envelope's `error` without `requestId` (the batch's response carries one)."""
+
     error_code: str
     message: str
-    fields: list[ErrorField] | None = None
+    fields: list[ItemErrorFieldOut] | None = None
 
 
 class BatchAcceptedOut(OutSchema):

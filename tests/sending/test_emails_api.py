@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from apps.email_templates.actions import archive_template
-from apps.profiles.actions import set_subscription, suppress_profile
+from apps.profiles.actions import save_new_profiles, set_subscription, suppress_profile
 from apps.profiles.models import Profile
 from apps.sending.models import EmailSend
 from tests.factories import make_profile, make_template
@@ -48,12 +48,22 @@ class SendTests(EmailTestCase):
         grace = Profile.objects.get(organization=self.acme, email="grace@example.com")
         self.assertEqual(first.profile_id, grace.pk)
         self.assertEqual(grace.first_name, "Grace")
+        # Created as create_profile creates: its first subscription change is recorded.
+        changes = list(grace.subscription_changes.values_list("status", "source"))
+        self.assertEqual(changes, [("subscribed", "api")])
         second = self.accepted(profileId=None, to={"email": "GRACE@example.COM"})
         self.assertEqual(second.profile_id, grace.pk)
         self.assertEqual(Profile.objects.filter(organization=self.acme).count(), 2)
         self.accepted(profileId=None, to={"email": "ada@example.com", "lastName": "Lovelace"})
         self.ada.refresh_from_db()
         self.assertEqual((self.ada.first_name, self.ada.last_name), ("Ada", "Lovelace"))
+
+    def test_a_profile_created_meanwhile_is_taken_as_it_is(self) -> None:
+        racer = Profile(organization=self.acme, email="ada@example.com", first_name="Other")
+        saved = save_new_profiles(self.acme, [racer])
+        self.assertEqual(saved["ada@example.com"].pk, self.ada.pk)
+        self.assertEqual(saved["ada@example.com"].first_name, "Ada")
+        self.assertEqual(self.ada.subscription_changes.count(), 1)
 
     def test_exactly_one_of_profile_id_and_to(self) -> None:
         both = self.send(to={"email": "x@example.com"})
@@ -247,11 +257,13 @@ class BatchTests(EmailTestCase):
         self.assertEqual(data[3]["error"]["errorCode"], "not_found")
         self.assertEqual(data[4]["error"]["errorCode"], "validation_failed")
         self.assertIn("unknown", data[4]["error"]["fields"][0]["path"])
+        self.assertEqual(set(data[4]["error"]["fields"][0]), {"path", "message"})
         self.assertNotIn("emailSend", data[1])
         self.assertNotIn("error", data[0])
         self.assertEqual(EmailSend.objects.count(), 3)
         new = Profile.objects.get(organization=self.acme, email="new@example.com")
         self.assertEqual(new.first_name, "Neo")
+        self.assertEqual(new.subscription_changes.count(), 1)
         self.assertEqual(data[5]["emailSend"]["profileId"], new.pk)
         self.assertEqual(data[2]["emailSend"]["profileId"], new.pk)
 

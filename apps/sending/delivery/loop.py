@@ -26,7 +26,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from apps.brand_kits.context import brand_context
+from apps.brand_kits.context import brand_context_for
 from apps.brand_kits.models import BrandKit
 from apps.email_templates.actions import render_template
 from apps.email_templates.models import TemplateVersion
@@ -42,9 +42,8 @@ from ..models import (
     EmailSend,
     EmailStatus,
     SentMessage,
-    history_entry,
 )
-from .messages import build_message, message_id_for
+from .messages import build_message, from_domain, message_id_for
 from .transports import Outcome, Transport, open_transport
 
 logger = logging.getLogger(__name__)
@@ -102,10 +101,7 @@ def return_expired_leases(limit: int = 500) -> int:
             email_send.due_at = None if out_of_attempts else now
             email_send.lease_until = None
             email_send.lease_token = ""
-            email_send.status_history = [
-                *email_send.status_history,
-                history_entry(status, now, detail),
-            ]
+            email_send.status_history = email_send.history_with(status, now, detail)
             email_send.updated_at = now
             email_send.save(
                 update_fields=[
@@ -151,17 +147,16 @@ class _BatchLookups:
         kit_id = email_send.brand_kit_id or (template.brand_kit_id if template else None)
         key = (email_send.organization_id, kit_id)
         if key not in self._brands:
-            kits = BrandKit.objects.for_org(email_send.organization)
-            kit = kits.filter(pk=kit_id).first() if kit_id else kits.default().first()
             organization = email_send.organization
-            self._brands[key] = brand_context(
-                kit or BrandKit(organization=organization, name=organization.name)
+            kit = (
+                BrandKit.objects.for_org(organization).filter(pk=kit_id).first() if kit_id else None
             )
+            self._brands[key] = brand_context_for(organization, kit)
         return self._brands[key]
 
     def dkim_key(self, email_send: EmailSend) -> DkimKey | None:
         """The From domain's signing key, if the Organization has the domain."""
-        domain = email_send.from_address.rpartition("@")[2].rstrip(">").strip().lower()
+        domain = from_domain(email_send)
         key = (email_send.organization_id, domain)
         if key not in self._keys:
             self._keys[key] = (
@@ -211,7 +206,7 @@ def _finish(
 ) -> bool:
     """Write the outcome of this claim; False when the lease was lost meanwhile (the sweeper
     gave the send to another claim), in which case nothing is written."""
-    history = [*email_send.status_history, history_entry(status, now, detail)]
+    history = email_send.history_with(status, now, detail)
     with transaction.atomic():
         updated = EmailSend.objects.filter(
             pk=email_send.pk, lease_token=email_send.lease_token, status=EmailStatus.SENDING

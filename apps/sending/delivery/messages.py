@@ -24,11 +24,15 @@ SEND_ID_HEADER = "X-SegmentFlow-Send-Id"
 TEST_HEADER = "X-SegmentFlow-Test"
 
 
+def from_domain(email_send: EmailSend) -> str:
+    """The domain of the send's From address (stored cleaned: `Name <addr@domain>`)."""
+    return email_send.from_address.rpartition("@")[2].rstrip(">").strip().lower()
+
+
 def message_id_for(email_send: EmailSend) -> str:
     """`es_…@<from domain>`: derived from the send, so a message delivered twice (a worker
     killed after the server accepted it) carries the same Message-ID both times."""
-    domain = email_send.from_address.rpartition("@")[2].rstrip(">").strip() or "segmentflow"
-    return f"{email_send.pk}@{domain}"
+    return f"{email_send.pk}@{from_domain(email_send) or 'segmentflow'}"
 
 
 def envelope_address(header_value: str) -> str:
