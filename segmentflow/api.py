@@ -273,6 +273,7 @@ def _product_routers() -> list[tuple[str, Router]]:
     from apps.assets.api import router as assets_router
     from apps.brand_kits.api import router as brand_kits_router
     from apps.email_templates.api import router as templates_router
+    from apps.events.api import router as events_router
     from apps.profiles.api import router as profiles_router
     from apps.sending.api import router as sending_router
 
@@ -283,6 +284,7 @@ def _product_routers() -> list[tuple[str, Router]]:
         ("/", assets_router),
         ("/", brand_kits_router),
         ("/", sending_router),
+        ("/", events_router),
     ]
 
 

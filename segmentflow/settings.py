@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "apps.brand_kits",
     "apps.email_templates",
     "apps.sending",
+    "apps.events",
     "apps.demo",
     "anymail",
 ]
@@ -267,6 +268,7 @@ SEGMENTFLOW_SPF_INCLUDE = os.environ.get("SEGMENTFLOW_SPF_INCLUDE", "").strip()
 SEGMENTFLOW_PERIODIC_TASKS = [
     "apps.sending.tasks.check_sending_domains",
     "apps.sending.tasks.sweep_email_sends",
+    "apps.events.tasks.sweep_journey_runs",
 ]
 # Seconds one DNS lookup of a domain check may take in all.
 SEGMENTFLOW_DNS_TIMEOUT = float(os.environ.get("SEGMENTFLOW_DNS_TIMEOUT", "") or 2.5)
@@ -292,6 +294,13 @@ SEGMENTFLOW_DELIVERY_MAX_ATTEMPTS = env_int("SEGMENTFLOW_DELIVERY_MAX_ATTEMPTS",
 # A claimed send not finished within the lease goes back to the queue (a worker was killed).
 SEGMENTFLOW_DELIVERY_LEASE_SECONDS = env_int("SEGMENTFLOW_DELIVERY_LEASE_SECONDS", 300)
 SEGMENTFLOW_DELIVERY_BATCH_SIZE = env_int("SEGMENTFLOW_DELIVERY_BATCH_SIZE", 50)
+
+# The Journey engine (README → Journeys): runs claimed per round, how long a claim is leased
+# (a killed worker's runs go again after it), and claims in a row that may die before a run
+# is failed.
+SEGMENTFLOW_JOURNEY_BATCH_SIZE = env_int("SEGMENTFLOW_JOURNEY_BATCH_SIZE", 100)
+SEGMENTFLOW_JOURNEY_LEASE_SECONDS = env_int("SEGMENTFLOW_JOURNEY_LEASE_SECONDS", 120)
+SEGMENTFLOW_JOURNEY_MAX_ATTEMPTS = env_int("SEGMENTFLOW_JOURNEY_MAX_ATTEMPTS", 5)
 # The stored content of a send (its data, the message) is dropped after this many days.
 SEGMENTFLOW_EMAIL_RETENTION_DAYS = env_int("SEGMENTFLOW_EMAIL_RETENTION_DAYS", 30)
 

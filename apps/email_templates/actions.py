@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from liquid import Undefined
 
 from apps.accounts.models import Organization
 from apps.assets.actions import clean_tags
@@ -248,6 +249,10 @@ def unarchive_template(template: Template) -> Template:
     return _set_status(template, TemplateStatus.ACTIVE)
 
 
+# `event.…` outside a Journey: every path is empty (and `| default:` applies), not an error.
+NO_EVENT = Undefined("event")
+
+
 def profile_context(profile: Profile) -> dict[str, Any]:
     """A Profile as `profile` in Liquid: its API fields, camelCase."""
     return {
@@ -290,11 +295,13 @@ def render_template(
     data: dict[str, Any] | None = None,
     version: TemplateVersion | None = None,
     brand: dict[str, Any] | None = None,
+    event: dict[str, Any] | None = None,
 ) -> RenderedEmail:
     """Render the current version (or `version`) for one recipient: a Profile (its unsubscribe
     links are real), or the fields of one given inline (a preview). `brand` is the `brand`
     context when the caller has it (a send renders with the kit it chose). Missing merge data
-    is ActionError `template_render_failed` naming its path (e.g. `data.orderNumber`)."""
+    is ActionError `template_render_failed` naming its path (e.g. `data.orderNumber`). `event`
+    is the event of the Journey run that sends it; outside Journeys `event.…` renders empty."""
     if profile is not None:
         # Mail clients POST to the one-click endpoint (RFC 8058), not to the confirmation page.
         links = {
@@ -312,6 +319,7 @@ def render_template(
         "profile": recipient,
         "data": data or {},
         "brand": brand,
+        "event": event if event is not None else NO_EVENT,
         **links,
         "preferencesUrl": links["unsubscribeUrl"],
     }

@@ -151,13 +151,28 @@ def save_new_profiles(
     """Insert Profiles built in memory (fields cleaned, emails normalised) in one statement, each
     with its first subscription change as create_profile records it; an email taken meanwhile
     by another request keeps that Profile. Returns the saved Profile of each email."""
+    saved = save_new_profiles_in_order(organization, profiles, source)
+    return {profile.email: profile for profile in saved if profile is not None}
+
+
+def save_new_profiles_in_order(
+    organization: Organization, profiles: list[Profile], source: str = SubscriptionSource.API
+) -> list[Profile | None]:
+    """save_new_profiles for Profiles identified by email or by externalId (an event's
+    Profile may have no email): the saved Profile of each, in order (None where the insert
+    lost to a Profile holding its externalId under another email)."""
     Profile.objects.bulk_create(profiles, ignore_conflicts=True)
-    saved = {
-        profile.email: profile
-        for profile in Profile.objects.for_org(organization).filter(
-            email__in=[profile.email for profile in profiles]
-        )
-    }
+    emails = [profile.email for profile in profiles if profile.email]
+    external_ids = [profile.external_id for profile in profiles if profile.external_id]
+    rows = Profile.objects.for_org(organization).filter(
+        models.Q(email__in=emails) | models.Q(external_id__in=external_ids)
+    )
+    by_email = {row.email: row for row in rows if row.email}
+    by_external = {row.external_id: row for row in rows if row.external_id}
+    saved = [
+        by_email.get(profile.email) if profile.email else by_external[profile.external_id]
+        for profile in profiles
+    ]
     SubscriptionChange.objects.bulk_create(
         SubscriptionChange(
             profile=profile,
@@ -165,8 +180,8 @@ def save_new_profiles(
             source=source,
             at=profile.created_at,
         )
-        for profile in profiles
-        if saved[profile.email].pk == profile.pk
+        for profile, row in zip(profiles, saved, strict=True)
+        if row is not None and row.pk == profile.pk
     )
     return saved
 

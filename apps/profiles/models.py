@@ -116,7 +116,12 @@ class Profile(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "email"], name="profile_email_per_org"),
+            # A Profile an event created from its externalId alone has no email (yet).
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=~models.Q(email=""),
+                name="profile_email_per_org",
+            ),
             models.UniqueConstraint(
                 fields=["organization", "external_id"],
                 condition=~models.Q(external_id=""),

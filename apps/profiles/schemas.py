@@ -68,7 +68,9 @@ class SuppressionOut(OutSchema):
 class ProfileOut(OutSchema):
     id: str
     object: str = "profile"
-    email: str
+    email: BlankAsNull = Field(
+        description="Null only for a Profile an event created from its externalId alone."
+    )
     external_id: BlankAsNull
     first_name: BlankAsNull
     last_name: BlankAsNull

@@ -61,6 +61,8 @@ class SendRequest:
     tags: dict[str, str] = field(default_factory=dict)
     scheduled_at: datetime | None = None
     journey_id: str = ""
+    # The triggering event of the Journey run that sends it, as templates see `event`.
+    event: dict[str, Any] | None = None
 
 
 class SendContext:
@@ -91,6 +93,10 @@ class SendContext:
         profiles = Profile.objects.for_org(self.organization)
         self._by_id = {p.pk: p for p in profiles.filter(pk__in=ids)} if ids else {}
         self._by_email = {p.email: p for p in profiles.filter(email__in=emails)} if emails else {}
+
+    def know_profiles(self, profiles: list[Profile]) -> None:
+        """Sends to these Profiles (a Journey engine's batch) need no lookup."""
+        self._by_id = {**(self._by_id or {}), **{profile.pk: profile for profile in profiles}}
 
     def profile(self, profile_id: str) -> Profile | None:
         if self._by_id is not None:
@@ -192,6 +198,8 @@ def _recipient(context: SendContext, send: SendRequest) -> Recipient:
         profile = context.profile(send.profile_id)
         if profile is None:
             raise ActionError("not_found", "profile_id", "no such Profile in this Organization")
+        if not profile.email:
+            raise invalid("profile_id", "the Profile has no email address")
         return Recipient(profile)
     to = send.to or {}
     if not to.get("email"):
@@ -285,7 +293,9 @@ def prepare_send(context: SendContext, send: SendRequest) -> tuple[EmailSend, Re
     profile = recipient.profile
     template = _template(context, send.template_id)
     kit = _kit(context, send, template)
-    rendered = render_template(template, profile=profile, data=send.data, brand=context.brand(kit))
+    rendered = render_template(
+        template, profile=profile, data=send.data, brand=context.brand(kit), event=send.event
+    )
     from_address, reply_to = _sender(context, send, kit)
     tags = _clean_tags(send.tags)
     subject = " ".join((send.subject or "").split())
@@ -306,6 +316,7 @@ def prepare_send(context: SendContext, send: SendRequest) -> tuple[EmailSend, Re
         subject=subject or rendered.subject,
         subject_override=subject,
         data=send.data,
+        event_context=send.event,
         tags=tags,
         sandbox=context.sandbox,
         scheduled_at=scheduled_at,
@@ -354,6 +365,13 @@ def send_email(organization: Organization, send: SendRequest) -> EmailSend:
     email_send.save(force_insert=True)
     _wake_after_commit([email_send])
     return email_send
+
+
+def queue_prepared_send(email_send: EmailSend) -> None:
+    """Store a send prepare_send made (a Journey's send_email step) and wake the loop once
+    the caller's transaction commits."""
+    email_send.save(force_insert=True)
+    _wake_after_commit([email_send])
 
 
 @dataclass(frozen=True)

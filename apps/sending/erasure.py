@@ -33,6 +33,7 @@ def erase_profile_sends(sender: type[Profile], instance: Profile, **kwargs: Any)
         to_name="",
         data={},
         test_profile=None,
+        event_context=None,
         content_dropped_at=now,
         updated_at=now,
     )

@@ -187,6 +187,8 @@ class EmailSend(models.Model):
     # The given `subject` override (plain text), else empty: the template's subject renders.
     subject_override = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The triggering event of the Journey run that sent it (`event` in the template).
+    event_context = models.JSONField(null=True, blank=True)
     tags = models.JSONField(default=dict, blank=True)
     # A dashboard test send: to any address, with the editor's sample Profile fields.
     is_test = models.BooleanField(default=False)

@@ -259,6 +259,7 @@ def deliver_one(
             data=email_send.data,
             version=lookups.version(email_send),
             brand=lookups.brand(email_send),
+            event=email_send.event_context,
         )
     except ActionError as error:
         detail = f"the template no longer renders with this send's data: {error}"
@@ -406,6 +407,6 @@ def drop_old_content(limit: int = 1000) -> int:
     with transaction.atomic():
         SentMessage.objects.filter(email_send_id__in=ids).delete()
         EmailSend.objects.filter(pk__in=ids).update(
-            data={}, test_profile=None, content_dropped_at=timezone.now()
+            data={}, test_profile=None, event_context=None, content_dropped_at=timezone.now()
         )
     return len(ids)
