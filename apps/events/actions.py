@@ -27,7 +27,11 @@ MAX_PROPERTIES_BYTES = 64 * 1024
 MAX_BATCH = 500
 # An occurredAt further ahead than this is a client's clock or a unit mistake.
 MAX_FUTURE = timedelta(days=1)
-REENTRY_KEYS = {Reentry.EVERY_TIME: None, Reentry.ONCE: "once", Reentry.ONCE_AT_A_TIME: "open"}
+REENTRY_KEYS: dict[str, str | None] = {
+    Reentry.EVERY_TIME: None,
+    Reentry.ONCE: "once",
+    Reentry.ONCE_AT_A_TIME: "open",
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +170,7 @@ class _Identities:
 
     def _changed(self, profile: Profile, name: str) -> None:
         if not profile._state.adding:
-            changed = getattr(profile, "_identifiers_changed", set())
+            changed: set[str] = getattr(profile, "_identifiers_changed", set())
             changed.add(name)
             profile._identifiers_changed = changed  # type: ignore[attr-defined]
 
@@ -236,7 +240,7 @@ def _matching_runs(
                     JourneyRun(
                         organization_id=journey.organization_id,
                         journey=journey,
-                        journey_version_id=journey.current_version_id,
+                        journey_version_id=journey.current_version_id,  # type: ignore[misc]
                         profile=event.profile,
                         event=event,
                         event_context=context["event"],
@@ -289,10 +293,10 @@ def _resume_waiting(events: list[UserEvent], now: datetime) -> int:
     )
     resumed = []
     for run in waiting:
-        event = first.get((run.profile_id, run.waiting_for))
-        if event is not None:
+        waited = first.get((run.profile_id, run.waiting_for))
+        if waited is not None:
             run.received_event_id, run.status, run.due_at, run.updated_at = (
-                event.pk,
+                waited.pk,
                 RunStatus.ACTIVE,
                 now,
                 now,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import Any
 
@@ -25,6 +26,7 @@ PATH_RE = re.compile(
     rf"|profile\.attributes(\.{_KEY})+|profile\.subscription\.status)$"
 )
 _MISSING = object()
+_COMPARE = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
 
 
 def path_problem(path: Any) -> str | None:
@@ -86,13 +88,8 @@ def _ordered(actual: Any, op: str, expected: Any) -> bool:
         or (isinstance(actual, str) and isinstance(expected, str))
     ):
         return False
-    if op == "gt":
-        return bool(actual > expected)
-    if op == "gte":
-        return bool(actual >= expected)
-    if op == "lt":
-        return bool(actual < expected)
-    return bool(actual <= expected)
+    # Both numbers or both strings (ISO 8601 dates compare as text).
+    return bool(_COMPARE[op](actual, expected))
 
 
 def holds(condition: dict[str, Any], context: dict[str, Any]) -> bool:
@@ -119,7 +116,7 @@ def holds(condition: dict[str, Any], context: dict[str, Any]) -> bool:
             return any(_same(item, expected) for item in actual)
         return False
     # "in"
-    return any(_same(actual, item) for item in expected)
+    return any(_same(actual, item) for item in expected or [])
 
 
 def all_hold(conditions: list[dict[str, Any]], context: dict[str, Any]) -> bool:
