@@ -93,11 +93,18 @@ class _Identities:
         ids = {r.profile_id for r in requests if r.profile_id}
         emails = {normalize_email(r.email) for r in requests if isinstance(r.email, str)}
         externals = {r.external_id for r in requests if r.external_id}
-        if not (ids or emails or externals):
+        profiles = Profile.objects.for_org(self.organization)
+        if ids and not (emails or externals):
+            rows = profiles.filter(pk__in=ids)  # the common case, the cheapest query
+        elif ids or emails or externals:
+            wanted = models.Q(pk__in=ids) if ids else models.Q(pk__in=[])
+            if emails:
+                wanted |= models.Q(email__in=emails)
+            if externals:
+                wanted |= models.Q(external_id__in=externals)
+            rows = profiles.filter(wanted)
+        else:
             return
-        rows = Profile.objects.for_org(self.organization).filter(
-            models.Q(pk__in=ids) | models.Q(email__in=emails) | models.Q(external_id__in=externals)
-        )
         for profile in rows:
             self._remember(profile)
 
@@ -311,11 +318,19 @@ def _resume_waiting(events: list[UserEvent], now: datetime) -> int:
 def _store(identities: _Identities, events: list[UserEvent], now: datetime) -> list[list[str]]:
     identities.save([event.profile for event in events])
     UserEvent.objects.bulk_create(events)
-    names = {event.name for event in events}
-    journeys = list(Journey.objects.for_org(identities.organization).listening_for(names))
-    runs = _matching_runs(journeys, events, now)
+    journeys = Journey.objects.for_org(identities.organization)
+    if len(events) == 1:
+        # One query says both which Journeys start and whether a run could be waiting.
+        name = events[0].name
+        found = list(journeys.listening_or_awaiting(name))
+        listening = [j for j in found if j.status == "active" and j.trigger_event == name]
+        awaited = any(f"|{name}|" in j.awaited_events for j in found)
+    else:
+        listening = list(journeys.listening_for({event.name for event in events}))
+        awaited = True
+    runs = _matching_runs(listening, events, now)
     started = _start_runs(runs)
-    resumed = _resume_waiting(events, now)
+    resumed = _resume_waiting(events, now) if awaited else 0
     if started or resumed:
         transaction.on_commit(wake_engine)
     return [[run.journey_id for run in group if run.pk in started] for group in runs]

@@ -320,3 +320,14 @@ def template_ids(steps: list[dict[str, Any]]) -> set[str]:
         for branch in BRANCHES.get(step.get("type", ""), ()):
             found |= template_ids(step.get(branch) or [])
     return found
+
+
+def awaited_events(steps: list[dict[str, Any]]) -> set[str]:
+    """The event names the wait_for_event steps wait for."""
+    found: set[str] = set()
+    for step in steps:
+        if step.get("type") == "wait_for_event" and step.get("event"):
+            found.add(step["event"])
+        for branch in BRANCHES.get(step.get("type", ""), ()):
+            found |= awaited_events(step.get(branch) or [])
+    return found

@@ -11,7 +11,7 @@ from django.utils import timezone
 from apps.accounts.models import Organization
 from segmentflow.errors import ActionError
 
-from .definition import check_definition
+from .definition import awaited_events, check_definition
 from .engine.loop import exit_runs
 from .models import Journey, JourneyStatus, JourneyVersion
 
@@ -22,6 +22,9 @@ def _apply(journey: Journey, definition: dict[str, Any]) -> None:
     journey.reentry = definition["reentry"]
     journey.trigger_event = definition["trigger"]["event"]
     journey.definition = definition
+    known = set(filter(None, journey.awaited_events.split("|")))
+    names = sorted(known | awaited_events(definition["steps"]))
+    journey.awaited_events = f"|{'|'.join(names)}|" if names else ""
 
 
 @transaction.atomic

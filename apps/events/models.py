@@ -80,6 +80,17 @@ class JourneyQuerySet(OrgQuerySet["Journey"]):
         """The active Journeys triggered by these event names (index jrn_trigger_idx)."""
         return self.filter(status=JourneyStatus.ACTIVE, trigger_event__in=list(names))
 
+    def listening_or_awaiting(self, name: str) -> JourneyQuerySet:
+        """listening_for(name), and the Journeys some version of which waits for `name` (so
+        events.track asks for waiting runs only when a run could be waiting)."""
+        return self.filter(
+            models.Q(status=JourneyStatus.ACTIVE, trigger_event=name)
+            | models.Q(
+                status__in=(JourneyStatus.ACTIVE, JourneyStatus.PAUSED),
+                awaited_events__contains=f"|{name}|",
+            )
+        )
+
 
 class Journey(models.Model):
     """A Journey and its current definition; every published definition is a JourneyVersion,
@@ -100,6 +111,9 @@ class Journey(models.Model):
     # The trigger's event name, out of the definition so that events.track finds the
     # Journeys listening for a name in one indexed query.
     trigger_event = models.CharField(max_length=200)
+    # "|order.reviewed|…|": the events a wait_for_event step of any version waits for (runs
+    # keep their version, so a name stays once a version waited for it).
+    awaited_events = models.TextField(blank=True)
     version = models.PositiveIntegerField(default=1)
     current_version = models.ForeignKey(
         "JourneyVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -216,6 +216,22 @@ class WaitForEventTest(EngineTestCase):
         self.assertIs(self.ada.attributes["converted"], True)
         self.assertFalse(EmailSend.objects.exists())
 
+    def test_a_run_on_an_older_version_still_gets_its_event(self) -> None:
+        journey = self.abandoned_cart()
+        self.tracked("cart.abandoned")
+        self.run_engine()
+        # Version 2 no longer waits for anything; the run in flight still does.
+        save_journey(
+            self.acme,
+            self.definition(trigger={"event": "cart.abandoned", "where": []}, steps=[]),
+            replace=journey,
+        )
+        self.tracked("order.completed")
+        self.run_engine()
+        run = JourneyRun.objects.get()
+        self.assertEqual(run.status, RunStatus.COMPLETED)
+        self.assertEqual(self.records(run)[-1], ("steps[0].received[0]", "done"))
+
     def test_no_event_in_time_takes_the_timed_out_branch(self) -> None:
         self.abandoned_cart()
         self.tracked("cart.abandoned")
