@@ -61,9 +61,9 @@ for n in range(49):
     save_journey(org, {"name": f"Other {n}", "status": "active",
                        "trigger": {"event": f"other.event.{n}"},
                        "steps": [{"type": "wait", "duration": "P1D"}]})
+where = [{"path": "event.properties.total", "op": "gte", "value": 10}]
 save_journey(org, {"name": "Follow-up", "status": "active",
-                   "trigger": {"event": "order.completed",
-                               "where": [{"path": "event.properties.total", "op": "gte", "value": 10}]},
+                   "trigger": {"event": "order.completed", "where": where},
                    "steps": [{"type": "wait", "duration": "P1D"}]})
 print("ok")
 """
@@ -88,7 +88,8 @@ now = timezone.now()
 profiles = list(save_new_profiles(org, [
     Profile(organization=org, email=f"engine{{i}}@sink.example", created_at=now, updated_at=now)
     for i in range(1000)]).values())
-context = {{"id": "evt_bench", "name": "bench.engine", "properties": {{}}, "occurredAt": now.isoformat()}}
+context = {{"id": "evt_bench", "name": "bench.engine", "properties": {{}},
+           "occurredAt": now.isoformat()}}
 for start in range(0, args["runs"], 5000):
     JourneyRun.objects.bulk_create([
         JourneyRun(organization=org, journey=journey, journey_version_id=journey.current_version_id,
@@ -170,8 +171,8 @@ def batch_phase(env: dict[str, str], args: argparse.Namespace, key: str) -> None
         # The first batches create the 500 Profiles the events name.
         wrk(port, key, "warm-up", args, "POST", "/api/v1/events/batch", batch,
             duration=args.warmup, connections=1)  # fmt: skip
-        result = measure(server, port, key, args,
-                         f"POST /api/v1/events/batch, 500 events, {args.batch_connections} connections",
+        label = f"POST /api/v1/events/batch, 500 events, {args.batch_connections} connections"
+        result = measure(server, port, key, args, label,
                          "POST", "/api/v1/events/batch", batch, args.batch_connections)  # fmt: skip
     print_results([result])
     print(f"\nevents.batchTrack: {result.requests_per_second * 500:,.0f} events/s "
@@ -197,7 +198,7 @@ def engine_phase(env: dict[str, str], args: argparse.Namespace, ids: dict[str, A
     seconds = time.monotonic() - started
     progress = json.loads(manage(env, "shell", "-c", PROGRESS))
     steps, runs = progress["steps"], progress["runs"]
-    print(f"\n| engine workers | due runs | steps | runs now waiting | seconds (with start-up) "
+    print("\n| engine workers | due runs | steps | runs now waiting | seconds (with start-up) "
           "| steps/s | runs/s |\n|---|---|---|---|---|---|---|")  # fmt: skip
     print(f"| {args.engine_workers} | {due:,} | {steps:,} | {runs.get('waiting', 0):,} | "
           f"{seconds:.1f} | {steps / seconds:,.0f} | {due / seconds:,.0f} |")  # fmt: skip
