@@ -3,7 +3,7 @@ the JourneyRun rows are the queue, so a lost or killed task loses nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.tasks import task
@@ -19,6 +19,7 @@ ROUND_INTERVAL = timedelta(minutes=1)
 WAKE_WINDOW_SECONDS = 2
 IDLE_SECONDS = 4.0
 LOOP_SECONDS = 20.0
+WAKE_GRANULARITY_SECONDS = 10
 
 
 @task()
@@ -28,6 +29,7 @@ def run_journeys() -> int:
     totals, more = loop.run_due(max_seconds=LOOP_SECONDS, idle_seconds=IDLE_SECONDS)
     if more:
         run_journeys.enqueue()
+    wake_engine_at(totals.wake_at)
     return totals.steps
 
 
@@ -43,6 +45,18 @@ def sweep_journey_runs(reschedule: bool = True) -> int:
     finally:
         if reschedule:
             sweep_journey_runs.using(run_after=timezone.now() + ROUND_INTERVAL).enqueue()
+
+
+def wake_engine_at(times: set[datetime]) -> None:
+    """Kick the engine when waits end: one kick per WAKE_GRANULARITY window (a wait ends at
+    most that late; the minute sweep is the safety net), real time plus the clock's offset."""
+    offset = clock.now() - timezone.now()
+    windows = {int((at - offset).timestamp()) // WAKE_GRANULARITY_SECONDS + 1 for at in times}
+    for window in sorted(windows):
+        at = datetime.fromtimestamp(window * WAKE_GRANULARITY_SECONDS, tz=UTC)
+        ttl = max(int((at - timezone.now()).total_seconds()) + 60, 60)
+        if cache.add(f"events:wake:{window}", 1, timeout=ttl):
+            run_journeys.using(run_after=at).enqueue()
 
 
 def wake_engine() -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from unittest import mock
 
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from apps.email_templates.actions import update_template
 from apps.events import clock
@@ -126,6 +127,19 @@ class FlowTest(EngineTestCase):
         drain_tasks()
         self.assertEqual(self.received_subjects(), ["Thanks for order A-9"])
         self.assertEqual(JourneyRun.objects.get().status, RunStatus.COMPLETED)
+
+    def test_the_worker_schedules_a_kick_for_when_a_wait_ends(self) -> None:
+        self.journey(steps=[{"type": "wait", "duration": "PT5M"}, self.send(self.welcome)])
+        self.tracked(properties={"orderNumber": "A-9"})
+        drain_tasks()
+        run = JourneyRun.objects.get()
+        kicks = DBTaskResult.objects.filter(
+            task_path="apps.events.tasks.run_journeys", status="READY"
+        ).values_list("run_after", flat=True)
+        self.assertEqual(len(kicks), 1)
+        # At most WAKE_GRANULARITY_SECONDS after the wait ends.
+        self.assertGreaterEqual(kicks[0], run.due_at)
+        self.assertLessEqual(kicks[0], run.due_at + timedelta(seconds=10))
 
     def test_a_failed_send_is_recorded_and_the_run_goes_on(self) -> None:
         self.journey(
@@ -415,6 +429,3 @@ class RetryTest(EngineTestCase):
         self.assertEqual(result.lost_lease, 1)
         self.assertFalse(EmailSend.objects.exists())
         self.assertFalse(JourneyStepRecord.objects.exists())
-
-
-_ = timedelta

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -45,10 +45,13 @@ class RoundResult:
     waiting: int = 0
     lost_lease: int = 0
     errors: int = 0
+    # When the runs that now wait are due again (a kick is scheduled for each).
+    wake_at: set[datetime] = field(default_factory=set)
 
     def add(self, other: RoundResult) -> None:
-        for name in self.__dataclass_fields__:
+        for name in ("runs", "steps", "completed", "waiting", "lost_lease", "errors"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.wake_at |= other.wake_at
 
 
 def claim_runs(size: int | None = None) -> list[JourneyRun]:
@@ -175,6 +178,8 @@ def advance_run(run: JourneyRun, batch: Batch, result: RoundResult) -> None:
     result.runs += 1
     if status == RunStatus.WAITING:
         result.waiting += 1
+        if due_at is not None:
+            result.wake_at.add(due_at)
     elif status == RunStatus.COMPLETED:
         result.completed += 1
 
