@@ -3,20 +3,27 @@ in the dashboard and kept as code with import_journey / export_journey."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Status
+from django.http import HttpRequest, HttpResponse
 from pydantic import ValidationError as PydanticValidationError
 
 from segmentflow.api import ApiRouter, error_fields
 from segmentflow.auth import request_organization as _org
-from segmentflow.errors import ActionError, to_api_error
+from segmentflow.errors import ActionError
 from segmentflow.scopes import EVENTS_WRITE
 
 from . import actions
-from .actions import Tracked, TrackRequest
-from .schemas import EventBatchIn, EventBatchOut, EventTrackIn, EventTrackOut
+from .actions import TrackRequest
+from .schemas import (
+    EventBatchIn,
+    EventBatchOut,
+    EventTrackIn,
+    EventTrackOut,
+    batch_entry_json,
+    tracked_json,
+)
 
 router = ApiRouter()
 
@@ -32,12 +39,14 @@ def _track_request(payload: EventTrackIn) -> TrackRequest:
     )
 
 
-def _tracked(tracked: Tracked) -> dict[str, Any]:
-    return {
-        "event": tracked.event,
-        "matched_journeys": len(tracked.journey_ids),
-        "journey_ids": tracked.journey_ids,
-    }
+def _accepted(body: dict[str, Any]) -> HttpResponse:
+    # Rendered by hand (schemas.tracked_json, held to the schemas by a test): validating
+    # model objects through ninja's getter took a quarter of a 500-event batch's time.
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status=202,
+        content_type="application/json; charset=utf-8",
+    )
 
 
 @router.post(
@@ -47,10 +56,11 @@ def _tracked(tracked: Tracked) -> dict[str, Any]:
     operation_id="events_track",
     tags=["events"],
 )
-def events_track(request: HttpRequest, payload: EventTrackIn) -> Status:
+def events_track(request: HttpRequest, payload: EventTrackIn) -> HttpResponse:
     """Record an event of a Profile and start the active Journeys it triggers; runs of this
     Profile waiting for it go on. Unknown names are accepted and match no Journey."""
-    return Status(202, _tracked(actions.track_event(_org(request), _track_request(payload))))
+    tracked = actions.track_event(_org(request), _track_request(payload))
+    return _accepted(tracked_json(tracked))
 
 
 def _batch_item(item: Any) -> TrackRequest | ActionError:
@@ -62,16 +72,6 @@ def _batch_item(item: Any) -> TrackRequest | ActionError:
         return ActionError("validation_failed", None, message, fields=fields)
 
 
-def _batch_entry(item: actions.BatchItem) -> dict[str, Any]:
-    if item.tracked is not None:
-        return {"index": item.index, **_tracked(item.tracked)}
-    error = to_api_error(item.error)  # type: ignore[arg-type]
-    return {
-        "index": item.index,
-        "error": {"error_code": error.error_code, "message": error.message, "fields": error.fields},
-    }
-
-
 @router.post(
     "/events/batch",
     response={202: EventBatchOut},
@@ -79,8 +79,13 @@ def _batch_entry(item: actions.BatchItem) -> dict[str, Any]:
     operation_id="events_batchTrack",
     tags=["events"],
 )
-def events_batch_track(request: HttpRequest, payload: EventBatchIn) -> Status:
+def events_batch_track(request: HttpRequest, payload: EventBatchIn) -> HttpResponse:
     """Track up to 500 events (a backfill): each is checked on its own; the accepted ones are
     stored in one statement. More than 500 is 413 `payload_too_large`."""
     items = actions.track_batch(_org(request), [_batch_item(i) for i in payload.events])
-    return Status(202, {"object": "list", "data": [_batch_entry(item) for item in items]})
+    return _accepted(
+        {
+            "object": "list",
+            "data": [batch_entry_json(item.index, item.tracked, item.error) for item in items],
+        }
+    )

@@ -1,13 +1,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ninja import Field
 from pydantic import SkipValidation
 
 from apps.sending.schemas import ItemErrorOut
-from segmentflow.schemas import InSchema, OutSchema, Timestamp
+from segmentflow.errors import ActionError, to_api_error
+from segmentflow.schemas import InSchema, OutSchema, Timestamp, format_timestamp
+
+if TYPE_CHECKING:
+    from .actions import Tracked
+    from .models import UserEvent
 
 
 class EventTrackIn(InSchema):
@@ -67,3 +72,42 @@ class EventBatchOut(OutSchema):
     data: list[BatchTrackedOut | BatchRefusedOut] = Field(
         description="One entry per event, in order: what it matched, or why it was refused."
     )
+
+
+def event_json(event: UserEvent) -> dict[str, Any]:
+    """A UserEvent as UserEventOut renders it (a test holds the two together), for the batch
+    answer: validating 500 model objects through ninja's getter took a quarter of its time."""
+    return {
+        "id": event.pk,
+        "object": "user_event",
+        "name": event.name,
+        "profileId": event.profile_id,
+        "properties": event.properties,
+        "occurredAt": format_timestamp(event.occurred_at),
+        "receivedAt": format_timestamp(event.received_at),
+        "createdAt": format_timestamp(event.created_at),
+        "updatedAt": format_timestamp(event.updated_at),
+    }
+
+
+def tracked_json(tracked: Tracked) -> dict[str, Any]:
+    """The events.track answer, as EventTrackOut renders it."""
+    return {
+        "event": event_json(tracked.event),
+        "matchedJourneys": len(tracked.journey_ids),
+        "journeyIds": tracked.journey_ids,
+    }
+
+
+def batch_entry_json(
+    index: int, tracked: Tracked | None, refused: ActionError | None
+) -> dict[str, Any]:
+    """One entry of the events.batchTrack answer, as EventBatchOut renders it."""
+    if tracked is not None:
+        return {"index": index, **tracked_json(tracked)}
+    error = to_api_error(refused)  # type: ignore[arg-type]
+    fields = error.fields and [{"path": f["path"], "message": f["message"]} for f in error.fields]
+    return {
+        "index": index,
+        "error": {"errorCode": error.error_code, "message": error.message, "fields": fields},
+    }

@@ -9,9 +9,18 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.events.actions import BatchItem, Tracked
 from apps.events.journeys import save_journey
 from apps.events.models import JourneyRun, UserEvent
+from apps.events.schemas import (
+    BatchRefusedOut,
+    BatchTrackedOut,
+    EventTrackOut,
+    batch_entry_json,
+    tracked_json,
+)
 from apps.profiles.models import Profile
+from segmentflow.errors import ActionError, to_api_error
 from tests.factories import make_profile
 
 from .helpers import JourneyTestCase
@@ -31,6 +40,10 @@ class TrackTest(JourneyTestCase):
         for name in ("occurredAt", "receivedAt", "createdAt", "updatedAt"):
             self.assertTrue(event[name].endswith("Z"), name)
         self.assertEqual(UserEvent.objects.get().name, "user.sneezed")
+        # The same content type as every other answer of the API.
+        self.assertEqual(
+            self.track("x")["Content-Type"], self.api("GET", "/me")["Content-Type"]
+        )
         self.assertFalse(JourneyRun.objects.exists())
 
     def test_one_event_starts_each_active_journey_and_no_paused_or_draft_one(self) -> None:
@@ -261,3 +274,36 @@ class BatchTrackTest(JourneyTestCase):
         again = self.batch(events, **{"Idempotency-Key": "backfill-1"})
         self.assertEqual(json.loads(again.content), json.loads(first.content))
         self.assertEqual(UserEvent.objects.count(), 2)
+
+
+class BatchAnswerShapeTest(JourneyTestCase):
+    def test_the_batch_answer_is_what_the_schemas_render(self) -> None:
+        body = self.tracked(properties={"nested": {"ok": [1, 2.5, None]}})
+        event = UserEvent.objects.get(pk=body["event"]["id"])
+        tracked = BatchItem(3, tracked=Tracked(event, ["jrn_x"]))
+        expected = BatchTrackedOut.model_validate(
+            {"index": 3, "event": event, "matched_journeys": 1, "journey_ids": ["jrn_x"]}
+        ).model_dump(by_alias=True, mode="json")
+        self.assertEqual(batch_entry_json(3, tracked.tracked, None), expected)
+        single = EventTrackOut.model_validate(
+            {"event": event, "matched_journeys": 1, "journey_ids": ["jrn_x"]}
+        ).model_dump(by_alias=True, mode="json")
+        self.assertEqual(tracked_json(Tracked(event, ["jrn_x"])), single)
+        for error in (
+            ActionError("validation_failed", "name", "field required"),
+            ActionError("payload_too_large", None, "too big"),
+        ):
+            refused = BatchItem(1, error=error)
+            entry = batch_entry_json(1, None, refused.error)
+            api_error = to_api_error(error)
+            expected = BatchRefusedOut.model_validate(
+                {
+                    "index": 1,
+                    "error": {
+                        "error_code": api_error.error_code,
+                        "message": api_error.message,
+                        "fields": api_error.fields,
+                    },
+                }
+            ).model_dump(by_alias=True, mode="json")
+            self.assertEqual(entry, expected)
