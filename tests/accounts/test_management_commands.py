@@ -14,6 +14,7 @@ from apps.accounts.models import ApiKey, Membership, Organization, User
 from apps.brand_kits.models import BrandKit
 from apps.demo.management.commands.ensure_demo import DEMO_EMAIL
 from apps.email_templates.models import Template
+from apps.events.models import Journey
 from segmentflow import scopes
 from tests.factories import make_org, make_user
 
@@ -176,6 +177,8 @@ class EnsureDemoCommandTests(TestCase):
         self.assertTrue(kit.footer["address"])
         names = set(Template.objects.for_org(org).values_list("name", flat=True))
         self.assertEqual(names, {"Welcome", "Receipt", "Password reset", "Newsletter"})
+        journey = Journey.objects.get(organization=org)
+        self.assertEqual((journey.name, journey.status), ("Welcome series", "draft"))
 
     def test_it_does_nothing_the_second_time(self) -> None:
         run("ensure_demo")

@@ -11,6 +11,7 @@ from apps.accounts.models import Organization, User
 from apps.brand_kits.actions import create_brand_kit
 from apps.email_templates.actions import create_template
 from apps.email_templates.starters import SAMPLE_COLORS, STARTERS
+from apps.events.journeys import save_journey
 
 DEMO_EMAIL = "demo@segmentflow.local"
 
@@ -48,7 +49,8 @@ class Command(BaseCommand):
 
 
 def _add_demo_content(org: Organization) -> None:
-    """A default Brand Kit and the starter templates, so the dashboard has something to show."""
+    """A default Brand Kit, the starter templates and a draft Journey, so the dashboard has
+    something to show."""
     create_brand_kit(
         org,
         name="Demo",
@@ -57,5 +59,33 @@ def _add_demo_content(org: Organization) -> None:
         sender={"from_name": "Demo", "from_email": "hello@example.com"},
         footer={"company_name": "Demo Inc.", "address": "1 Example Street, Springfield"},
     )
-    for starter in STARTERS:
-        create_template(org, starter.template_data(), saved_by="make run (demo)")
+    templates = {
+        starter.key: create_template(org, starter.template_data(), saved_by="make run (demo)")
+        for starter in STARTERS
+    }
+    # A Journey to open in the builder: a draft, so nothing is sent until it is activated.
+    save_journey(
+        org,
+        {
+            "name": "Welcome series",
+            "status": "draft",
+            "reentry": "once",
+            "trigger": {"event": "user.signed_up"},
+            "steps": [
+                {"type": "send_email", "template": templates["welcome"].pk},
+                {"type": "wait", "duration": "P2D"},
+                {
+                    "type": "branch",
+                    "where": [
+                        {
+                            "path": "profile.subscription.status",
+                            "op": "equals",
+                            "value": "subscribed",
+                        }
+                    ],
+                    "yes": [{"type": "send_email", "template": templates["newsletter"].pk}],
+                    "no": [],
+                },
+            ],
+        },
+    )
