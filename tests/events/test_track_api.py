@@ -41,9 +41,7 @@ class TrackTest(JourneyTestCase):
             self.assertTrue(event[name].endswith("Z"), name)
         self.assertEqual(UserEvent.objects.get().name, "user.sneezed")
         # The same content type as every other answer of the API.
-        self.assertEqual(
-            self.track("x")["Content-Type"], self.api("GET", "/me")["Content-Type"]
-        )
+        self.assertEqual(self.track("x")["Content-Type"], self.api("GET", "/me")["Content-Type"])
         self.assertFalse(JourneyRun.objects.exists())
 
     def test_one_event_starts_each_active_journey_and_no_paused_or_draft_one(self) -> None:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0001_initial'),
+        ("events", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='journey',
-            name='awaited_events',
+            model_name="journey",
+            name="awaited_events",
             field=models.TextField(blank=True),
         ),
     ]
