@@ -8,13 +8,4 @@ app_name = "dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    *[
-        path(
-            f"{section.replace('_', '-')}/",
-            views.upcoming_section,
-            {"section": section},
-            name=section,
-        )
-        for section in views.UPCOMING_SECTIONS
-    ],
 ]

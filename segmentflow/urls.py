@@ -24,6 +24,8 @@ urlpatterns = [
     path("brand-kits/", include("apps.brand_kits.urls")),
     path("templates/", include("apps.email_templates.urls")),
     path("emails/", include("apps.sending.email_urls")),
+    path("events/", include("apps.events.urls")),
+    path("journeys/", include("apps.events.journey_urls")),
     path("", include("apps.profiles.public_urls")),
     path("", include("segmentflow.dashboard_urls")),
 ]

@@ -1,4 +1,4 @@
-"""Dashboard shell: the home page and the sections that later issues fill in."""
+"""Dashboard shell: the home page, the 404 page and the favicon."""
 
 from __future__ import annotations
 
@@ -7,14 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from segmentflow.dashboard import AuthedRequest, require_membership
+from segmentflow.dashboard import AuthedRequest
 
 from .errors import envelope_response
-
-# Sections of the sidebar not built yet: (url name, title, what it will hold).
-UPCOMING_SECTIONS = {
-    "events": ("Events & Journeys", "Events your backend tracks and the Journeys they trigger."),
-}
 
 
 @login_required
@@ -22,18 +17,7 @@ def home(request: AuthedRequest) -> HttpResponse:
     membership = request.membership
     if membership is None:
         return render(request, "dashboard/no_organization.html", status=403)
-    return render(request, "dashboard/home.html", {"sections": UPCOMING_SECTIONS})
-
-
-@login_required
-def upcoming_section(request: AuthedRequest, section: str) -> HttpResponse:
-    require_membership(request)
-    title, description = UPCOMING_SECTIONS[section]
-    return render(
-        request,
-        "dashboard/empty_section.html",
-        {"section": section, "title": title, "description": description},
-    )
+    return render(request, "dashboard/home.html")
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

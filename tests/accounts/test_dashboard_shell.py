@@ -1,4 +1,4 @@
-"""The dashboard shell: home, the sidebar, unbuilt sections, users without an Organization."""
+"""The dashboard shell: home, the sidebar, users without an Organization."""
 
 from __future__ import annotations
 
@@ -13,11 +13,9 @@ SIDEBAR = [
     ("/assets/", "Assets"),
     ("/brand-kits/", "Brand Kits"),
     ("/emails/", "Emails"),
-    ("/events/", "Events &amp; Journeys"),
+    ("/events/", "Events"),
+    ("/journeys/", "Journeys"),
     ("/settings/", "Settings"),
-]
-UNBUILT_SECTIONS = [
-    ("events", "Events &amp; Journeys"),
 ]
 
 
@@ -49,29 +47,12 @@ class HomeTests(PersonaTestCase):
         self.client.force_login(self.alice)
         response = self.client.get(reverse("dashboard:home"))
         built_sections = ("profiles:list", "email_templates:list", "assets:list", "brand_kits:list")
-        for built in (*built_sections, "emails:list"):
+        for built in (*built_sections, "emails:list", "events:list", "journeys:list"):
             self.assertContains(response, f'<a class="card" href="{reverse(built)}">')
-        for name, _ in UNBUILT_SECTIONS:
-            self.assertContains(response, f'<a class="card" href="{reverse(f"dashboard:{name}")}">')
         self.assertContains(response, f'<a class="card" href="{reverse("api:openapi-view")}">')
 
 
-class UnbuiltSectionTests(PersonaTestCase):
-    def test_each_unbuilt_section_renders_an_honest_empty_state(self) -> None:
-        self.client.force_login(self.bob)
-        for name, title in UNBUILT_SECTIONS:
-            with self.subTest(section=name):
-                url = reverse(f"dashboard:{name}")
-                response = self.client.get(url)
-                self.assertEqual(response.status_code, 200)
-                self.assertContains(response, f"<h1>{title}</h1>", html=True)
-                self.assertContains(response, "<h2>Not built yet</h2>", html=True)
-                self.assertContains(response, "is still being built")
-                # The sidebar marks the section being shown.
-                self.assertContains(
-                    response, f'<a href="{url}" aria-current="page">{title}</a>', html=True
-                )
-
+class SidebarTests(PersonaTestCase):
     def test_the_sidebar_settings_link_leads_owners_to_api_keys(self) -> None:
         self.client.force_login(self.alice)
         self.assertRedirects(

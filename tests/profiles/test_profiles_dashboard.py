@@ -416,13 +416,12 @@ class ProfilePageTests(PersonaTestCase):
             response, '<span class="badge badge-ok">Not suppressed</span>', html=True
         )
 
-    def test_the_timeline_is_an_honest_empty_state(self) -> None:
+    def test_it_loads_its_events_and_journey_runs_from_the_events_app(self) -> None:
         response = self.client.get(url("detail", self.profile))
-        self.assertContains(response, '<h2 id="timeline-heading">Timeline</h2>', html=True)
-        self.assertContains(
-            response,
-            "Events appear here once that feature exists; email sends are listed under Emails.",
-        )
+        self.assertContains(response, '<h2 id="events-heading">Events</h2>', html=True)
+        self.assertContains(response, f'hx-get="/events/?profile={self.profile.pk}"')
+        self.assertContains(response, '<h2 id="journeys-heading">Journeys</h2>', html=True)
+        self.assertContains(response, f'hx-get="/journeys/runs/?profile={self.profile.pk}"')
 
     def test_writers_see_the_write_buttons(self) -> None:
         response = self.client.get(url("detail", self.profile))
