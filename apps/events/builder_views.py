@@ -104,7 +104,7 @@ def _render_builder(
         "selected": selected,
         "form": form,
         "panel": getattr(form, "kind", "") or "settings",
-        "panel_title": STEP_KINDS.get(getattr(form, "kind", ""), ("Trigger and settings",))[0],
+        "panel_title": STEP_KINDS.get(getattr(form, "kind", ""), "Trigger and settings"),
         "trigger_summary": describe_trigger(draft.get("trigger") or {}),
         "step_kinds": STEP_KINDS,
         "has_draft": journey.draft is not None,
@@ -262,7 +262,8 @@ def _save_panel(
     except (BuilderError, ActionError) as error:
         messages.error(request, f"Nothing was saved: {error}.")
         return redirect_after_write(request, edit_url(journey))
-    messages.success(request, "Saved in the draft: publish to make it what new runs follow.")
+    # No toast: the flow shows the change and the "unpublished changes" badge, and a toast
+    # would sit over the Publish button at every edit.
     if not wants_fragment(request):
         return redirect(edit_url(journey, selected))
     return _render_builder(request, membership, journey, selected=selected)

@@ -14,13 +14,13 @@ from typing import Any
 
 from .definition import BRANCHES, parse_duration, step_path
 
-# type → (what the card calls it, its icon)
+# type → what the card calls it (templates/events/_step_icon.html draws its icon)
 STEP_KINDS = {
-    "send_email": ("Send email", "✉"),
-    "wait": ("Wait", "⏱"),
-    "branch": ("Branch", "⑂"),
-    "wait_for_event": ("Wait for event", "⌛"),
-    "update_profile": ("Update Profile", "✎"),
+    "send_email": "Send email",
+    "wait": "Wait",
+    "branch": "Branch",
+    "wait_for_event": "Wait for event",
+    "update_profile": "Update Profile",
 }
 LANE_TITLES = {"yes": "Yes", "no": "No", "received": "Received", "timedOut": "Timed out"}
 OP_WORDS = {
@@ -61,7 +61,6 @@ class Card:
     position: list[Any]
     kind: str
     kind_label: str
-    icon: str
     summary: str
     label: str
     is_first: bool
@@ -186,7 +185,7 @@ def layout(
             position = [*prefix, index]
             path = step_path(position)
             kind = str(step.get("type", ""))
-            kind_label, icon = STEP_KINDS.get(kind, (kind or "Step", "?"))
+            kind_label = STEP_KINDS.get(kind, kind or "Step")
             lanes = [
                 Lane(
                     name=branch,
@@ -202,7 +201,6 @@ def layout(
                     position=position,
                     kind=kind,
                     kind_label=kind_label,
-                    icon=icon,
                     summary=summarize(step, template_names),
                     label=str(step.get("label") or ""),
                     is_first=index == 0,
