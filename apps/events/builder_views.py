@@ -280,12 +280,15 @@ def journey_publish(request: AuthedRequest, journey_id: str) -> HttpResponse:
     membership = require_membership(request, EVENTS_WRITE)
     journey = Journey.objects.get_for_org_or_404(membership.organization, journey_id)
     try:
-        published = drafts.publish_draft(journey)
+        published = drafts.publish_draft(journey, seen=request.POST.get("rev") or None)
     except DefinitionError as refused:
         note = "Not published: the draft has these problems."
         return _render_builder(
             request, membership, journey, problems=refused.problems, problems_note=note, status=422
         )
+    except ActionError as error:
+        messages.error(request, f"Nothing was published: {error}.")
+        return redirect_after_write(request, edit_url(journey))
     if published is None:
         messages.info(request, "Nothing to publish: the draft is the published version.")
     else:
@@ -302,7 +305,11 @@ def journey_publish(request: AuthedRequest, journey_id: str) -> HttpResponse:
 def draft_discard(request: AuthedRequest, journey_id: str) -> HttpResponse:
     membership = require_membership(request, EVENTS_WRITE)
     journey = Journey.objects.get_for_org_or_404(membership.organization, journey_id)
-    drafts.discard_draft(journey)
+    try:
+        drafts.discard_draft(journey, seen=request.POST.get("rev") or None)
+    except ActionError as error:
+        messages.error(request, f"Nothing was discarded: {error}.")
+        return redirect_after_write(request, edit_url(journey))
     messages.success(
         request, f"Discarded the unpublished changes: this is version {journey.version}."
     )

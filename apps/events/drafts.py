@@ -52,19 +52,25 @@ def _unpublished(draft: Definition, definition: Definition) -> bool:
     return {**draft, "status": None} != {**definition, "status": None}
 
 
+def _locked(journey: Journey, seen: str | None) -> Journey:
+    """The Journey's row, locked; ActionError `conflict` if its draft is not the revision
+    `seen` (None: not checked)."""
+    locked = Journey.objects.select_for_update().get(pk=journey.pk)
+    if seen is not None and seen != revision(draft_of(locked)):
+        raise ActionError(
+            "conflict", None, "The Journey was changed meanwhile; this is it as it is now"
+        )
+    return locked
+
+
 @transaction.atomic
 def edit_draft(
     journey: Journey, change: Callable[[Definition], Definition], *, seen: str | None = None
 ) -> Journey:
     """Apply `change` to the Journey's draft. `seen` is the revision the editor saw: another
     one means the draft changed meanwhile (ActionError `conflict`)."""
-    locked = Journey.objects.select_for_update().get(pk=journey.pk)
-    current = draft_of(locked)
-    if seen is not None and seen != revision(current):
-        raise ActionError(
-            "conflict", None, "The Journey was changed meanwhile; this is it as it is now"
-        )
-    changed = change(current)
+    locked = _locked(journey, seen)
+    changed = change(draft_of(locked))
     # A draft that is back to the published definition is no draft at all.
     locked.draft = changed if _unpublished(changed, locked.definition) else None
     locked.updated_at = timezone.now()
@@ -73,10 +79,11 @@ def edit_draft(
 
 
 @transaction.atomic
-def publish_draft(journey: Journey) -> Journey | None:
+def publish_draft(journey: Journey, *, seen: str | None = None) -> Journey | None:
     """The draft checked and saved as the next version (runs in flight keep theirs), keeping
-    the Journey's status; None when there is nothing to publish. Raises DefinitionError."""
-    locked = Journey.objects.select_for_update().get(pk=journey.pk)
+    the Journey's status; None when there is nothing to publish. Raises DefinitionError, or
+    ActionError `conflict` if the draft is not the revision `seen`."""
+    locked = _locked(journey, seen)
     if locked.draft is None:
         return None
     published = save_journey(
@@ -88,8 +95,8 @@ def publish_draft(journey: Journey) -> Journey | None:
 
 
 @transaction.atomic
-def discard_draft(journey: Journey) -> Journey:
-    locked = Journey.objects.select_for_update().get(pk=journey.pk)
+def discard_draft(journey: Journey, *, seen: str | None = None) -> Journey:
+    locked = _locked(journey, seen)
     locked.draft = None
     locked.updated_at = timezone.now()
     locked.save(update_fields=["draft", "updated_at"])

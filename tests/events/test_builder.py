@@ -571,6 +571,18 @@ class PublishTests(BuilderTestCase):
         response = self.post(journey, "publish", {}, htmx=False)
         self.assertContains(self.client.get(response.url), "Nothing to publish")
 
+    def test_publishing_or_discarding_what_the_page_did_not_show_is_refused(self) -> None:
+        journey = self.journey()
+        stale = self.rev(journey)
+        self.post(journey, "step_add", {"at": "steps[1]", "type": "wait"})
+        for name in ("publish", "discard"):
+            with self.subTest(name=name):
+                url = reverse(f"journeys:{name}", args=[journey.pk])
+                response = self.client.post(url, {"rev": stale}, follow=True)
+                self.assertContains(response, "The Journey was changed meanwhile")
+        journey.refresh_from_db()
+        self.assertEqual((journey.version, len(journey.draft["steps"])), (1, 2))
+
     def test_discarding_the_draft_shows_the_published_version_again(self) -> None:
         journey = self.journey()
         self.post(journey, "step_remove", {"at": "steps[0]"})
