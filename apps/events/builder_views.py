@@ -94,7 +94,6 @@ def _render_builder(
     context = {
         "journey": journey,
         "draft": draft,
-        "trigger": draft.get("trigger") or {},
         "rev": drafts.revision(draft),
         "flow": layout(
             steps,
@@ -110,7 +109,6 @@ def _render_builder(
         "has_draft": journey.draft is not None,
         "problems": problems or [],
         "problems_note": problems_note,
-        "can_write": True,
     }
     if not wants_fragment(request):
         return render(request, "events/builder.html", context, status=status)

@@ -99,9 +99,10 @@ def activity_chart(request: AuthedRequest) -> HttpResponse:
     if activity.sends is not None:
         series["sends"] = activity.sends
     chart = daily_chart(activity.days, series, {"events": "events", "sends": "emails"})
+    sends = activity.sends or [0] * len(activity.days)
     rows = [
-        {"day": day, "events": activity.events[i], "sends": (activity.sends or [0] * 14)[i]}
-        for i, day in enumerate(activity.days)
+        {"day": day, "events": events, "sends": sent}
+        for day, events, sent in zip(activity.days, activity.events, sends, strict=True)
     ]
     context = {"chart": chart, "rows": rows, "with_sends": with_sends}
     page = "events/activity.html#chart" if wants_fragment(request) else "events/activity.html"
@@ -255,7 +256,6 @@ def journey_detail(request: AuthedRequest, journey_id: str) -> HttpResponse:
     run_counts = stats.run_status_counts(journey)
     context = {
         "journey": journey,
-        "trigger": journey.definition.get("trigger") or {},
         "flow": layout(
             steps,
             template_names=template_names(organization, steps),
