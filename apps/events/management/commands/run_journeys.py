@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            totals, _ = loop.run_due(
+            totals, more = loop.run_due(
                 max_seconds=60.0,
                 idle_seconds=0.0 if options["once"] else 60.0,
                 batch_size=options["batch_size"],
@@ -30,5 +30,6 @@ class Command(BaseCommand):
                     f"runs {totals.runs}, steps {totals.steps}, completed {totals.completed}, "
                     f"waiting {totals.waiting}, failed {totals.errors}"
                 )
-            if options["once"]:
+            # --once drains: a round ends after 60 s with work left, then the next one goes on.
+            if options["once"] and not more:
                 return

@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         total = 0
         while True:
-            totals, _ = loop.deliver_due(
+            totals, more = loop.deliver_due(
                 max_seconds=60.0,
                 idle_seconds=0.0 if options["once"] else 60.0,
                 batch_size=options["batch_size"],
@@ -32,5 +32,6 @@ class Command(BaseCommand):
                     f"sent {totals.sent}, retrying {totals.retrying}, failed {totals.failed}, "
                     f"suppressed {totals.suppressed}"
                 )
-            if options["once"]:
+            # --once drains: a round ends after 60 s with work left, then the next one goes on.
+            if options["once"] and not more:
                 return
