@@ -112,19 +112,23 @@ def return_expired_leases(limit: int = 500) -> int:
     return len(expired)
 
 
-def _step_failed(run: JourneyRun, error: Exception, now: datetime) -> None:
+def _step_failed(
+    batch: Batch, run: JourneyRun, position: list, error: Exception, now: datetime
+) -> None:
     """A bug in a step: record it and end the run rather than retry it for ever."""
-    step = step_at(run.journey_version.definition["steps"], run.position) or {"type": "?"}
-    JourneyStepRecord.objects.create(
-        run=run,
-        journey_id=run.journey_id,
-        step_path=step_path(run.position),
-        step_type=step.get("type", "?"),
-        visit=run.steps_taken + 1,
-        status=StepStatus.FAILED,
-        detail=f"internal error: {type(error).__name__}",
-        entered_at=now,
-        finished_at=now,
+    step = step_at(run.journey_version.definition["steps"], position) or {"type": "?"}
+    batch.records.append(
+        JourneyStepRecord(
+            run=run,
+            journey_id=run.journey_id,
+            step_path=step_path(position),
+            step_type=step.get("type", "?"),
+            visit=run.steps_taken + 1,
+            status=StepStatus.FAILED,
+            detail=f"internal error: {type(error).__name__}",
+            entered_at=now,
+            finished_at=now,
+        )
     )
 
 
@@ -132,6 +136,8 @@ def advance_run(run: JourneyRun, batch: Batch, result: RoundResult) -> None:
     """Take the run's steps until it waits or ends, in one transaction."""
     now = clock.now()
     steps = run.journey_version.definition["steps"]
+    batch.records.clear()
+    batch.resuming = True
     with transaction.atomic():
         status, due_at, waiting_for = RunStatus.COMPLETED, None, ""
         position: list | None = run.position
@@ -140,15 +146,18 @@ def advance_run(run: JourneyRun, batch: Batch, result: RoundResult) -> None:
             if step is None:
                 position = None
                 break
+            recorded = len(batch.records)
             try:
                 with transaction.atomic():
                     move = STEPS[step["type"]](run, step, position, now, batch)
             except Exception as error:
                 logger.exception("Journey run %s failed at %s", run.pk, step_path(position))
-                _step_failed(run, error, now)
-                status, position = RunStatus.FAILED, run.position
+                del batch.records[recorded:]
+                _step_failed(batch, run, position, error, now)
+                status = RunStatus.FAILED
                 result.errors += 1
                 break
+            batch.resuming = False
             result.steps += 1
             if move.wait_until is not None:
                 status, due_at, waiting_for = RunStatus.WAITING, move.wait_until, move.waiting_for
@@ -156,6 +165,9 @@ def advance_run(run: JourneyRun, batch: Batch, result: RoundResult) -> None:
             run.steps_taken += 1
             run.received_event_id = ""
             position = move.position
+        # The step records guard each step (unique per run, step and visit): inserted before
+        # the run moves on, in its transaction.
+        JourneyStepRecord.objects.bulk_create(batch.records)
         finished = status in (RunStatus.COMPLETED, RunStatus.FAILED)
         updated = JourneyRun.objects.filter(
             pk=run.pk, lease_token=run.lease_token, status=RunStatus.RUNNING
@@ -192,6 +204,11 @@ def run_batch(runs: list[JourneyRun]) -> RoundResult:
             advance_run(run, batch, result)
         except LostLease:
             result.lost_lease += 1
+        except Exception:
+            # Nothing of this run's claim committed; its lease runs out and it goes again
+            # (failed after SEGMENTFLOW_JOURNEY_MAX_ATTEMPTS claims).
+            logger.exception("Advancing journey run %s failed", run.pk)
+            result.errors += 1
     return result
 
 

@@ -27,9 +27,13 @@ from ..models import JourneyRun, JourneyStepRecord, StepStatus
 
 @dataclass
 class Batch:
-    """What the runs of one claimed batch share: each Organization's send lookups."""
+    """What the runs of one claimed batch share: each Organization's send lookups; and for
+    the run being advanced, its step records (inserted together before it commits) and
+    whether its current step may be a wait it entered in an earlier claim."""
 
     send_contexts: dict[str, SendContext] = field(default_factory=dict)
+    records: list[JourneyStepRecord] = field(default_factory=list)
+    resuming: bool = False
 
     def send_context(self, organization: Organization, run: JourneyRun) -> SendContext:
         context = self.send_contexts.get(organization.pk)
@@ -50,6 +54,7 @@ class Move:
 
 
 def _record(
+    batch: Batch,
     run: JourneyRun,
     position: list[Any],
     step: dict[str, Any],
@@ -58,22 +63,29 @@ def _record(
     now: datetime,
     **fields: Any,
 ) -> None:
-    JourneyStepRecord.objects.create(
-        run=run,
-        journey_id=run.journey_id,
-        step_path=step_path(position),
-        step_type=step["type"],
-        visit=run.steps_taken + 1,
-        status=status,
-        detail=detail[:2000],
-        entered_at=now,
-        finished_at=None if status == StepStatus.ENTERED else now,
-        **fields,
+    batch.records.append(
+        JourneyStepRecord(
+            run=run,
+            journey_id=run.journey_id,
+            step_path=step_path(position),
+            step_type=step["type"],
+            visit=run.steps_taken + 1,
+            status=status,
+            detail=detail[:2000],
+            entered_at=now,
+            finished_at=None if status == StepStatus.ENTERED else now,
+            **fields,
+        )
     )
 
 
-def _finish_wait(run: JourneyRun, position: list[Any], detail: str, now: datetime) -> bool:
-    """Mark the wait this run entered done; False if it had not entered it yet."""
+def _finish_wait(
+    batch: Batch, run: JourneyRun, position: list[Any], detail: str, now: datetime
+) -> bool:
+    """Mark the wait this run entered done; False if it had not entered it yet (only the
+    step a claim starts at can be a wait entered before)."""
+    if not batch.resuming:
+        return False
     return bool(
         JourneyStepRecord.objects.filter(
             run=run,
@@ -124,10 +136,10 @@ def send_email(
         email_send, _ = prepare_send(batch.send_context(run.organization, run), request)
     except ActionError as error:
         where = f"{error.field}: " if error.field else ""
-        _record(run, position, step, StepStatus.FAILED, f"{where}{error.message}", now)
+        _record(batch, run, position, step, StepStatus.FAILED, f"{where}{error.message}", now)
         return Move(after)
     detail = f"{email_send.status}: {email_send.status_history[-1]['detail']}"
-    _record(run, position, step, StepStatus.DONE, detail, now, email_send_id=email_send.pk)
+    _record(batch, run, position, step, StepStatus.DONE, detail, now, email_send_id=email_send.pk)
     queue_prepared_send(email_send)
     return Move(after)
 
@@ -149,7 +161,7 @@ def wait(
     run: JourneyRun, step: dict[str, Any], position: list[Any], now: datetime, batch: Batch
 ) -> Move:
     after = next_position(run.journey_version.definition["steps"], position)
-    if _finish_wait(run, position, "waited", now):
+    if _finish_wait(batch, run, position, "waited", now):
         return Move(after)
     if "until" in step:
         until = _next_time_of_day(step["until"], run.profile.timezone, now)
@@ -157,7 +169,7 @@ def wait(
     else:
         until = now + (parse_duration(step["duration"]) or timedelta(0))
         detail = f"for {step['duration']}"
-    _record(run, position, step, StepStatus.ENTERED, f"waiting {detail}", now)
+    _record(batch, run, position, step, StepStatus.ENTERED, f"waiting {detail}", now)
     return Move(position, wait_until=until)
 
 
@@ -170,11 +182,11 @@ def wait_for_event(
     outcome = (
         f"received {run.received_event_id}" if received else f"timed out after {step['timeout']}"
     )
-    if _finish_wait(run, position, outcome, now):
+    if _finish_wait(batch, run, position, outcome, now):
         return Move(enter_branch(steps, position, "received" if received else "timedOut"))
     timeout = parse_duration(step["timeout"]) or timedelta(0)
     detail = f"waiting for {step['event']} up to {step['timeout']}"
-    _record(run, position, step, StepStatus.ENTERED, detail, now)
+    _record(batch, run, position, step, StepStatus.ENTERED, detail, now)
     return Move(position, wait_until=now + timeout, waiting_for=step["event"])
 
 
@@ -184,7 +196,7 @@ def branch(
     context = {"event": run.event_context, "profile": profile_context(run.profile)}
     taken = "yes" if all_hold(step["where"], context) else "no"
     detail = "yes: the conditions hold" if taken == "yes" else "no: a condition does not hold"
-    _record(run, position, step, StepStatus.DONE, detail, now)
+    _record(batch, run, position, step, StepStatus.DONE, detail, now)
     return Move(enter_branch(run.journey_version.definition["steps"], position, taken))
 
 
@@ -196,9 +208,9 @@ def update_profile_step(
         values = _render_values(step["set"], run, f"{step_path(position)}.set")
         run.profile = update_profile(run.profile, attributes=values)
     except ActionError as error:
-        _record(run, position, step, StepStatus.FAILED, str(error), now)
+        _record(batch, run, position, step, StepStatus.FAILED, str(error), now)
         return Move(after)
-    _record(run, position, step, StepStatus.DONE, f"set {', '.join(sorted(values))}", now)
+    _record(batch, run, position, step, StepStatus.DONE, f"set {', '.join(sorted(values))}", now)
     return Move(after)
 
 
