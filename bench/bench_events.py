@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_emails import print_results, wrk  # noqa: E402 - the sending benchmark's wrk runner
+from bench_emails import SETUP, print_results, wrk  # noqa: E402 - the sending benchmark's setup
 from bench_me import (  # noqa: E402 - the floor benchmark's machinery, reused
     ROOT,
     Result,
@@ -32,24 +32,6 @@ from bench_me import (  # noqa: E402 - the floor benchmark's machinery, reused
     throwaway_database,
     with_cpu_shares,
 )
-
-SETUP = """
-import json
-from apps.accounts.models import Organization
-from apps.email_templates.actions import create_template
-from apps.email_templates.starters import STARTERS_BY_KEY
-from apps.profiles.actions import create_profile
-from apps.sending.actions import create_domain
-from apps.sending.models import SendingDomain
-org = Organization.objects.get()
-starter = STARTERS_BY_KEY["receipt"]
-template = create_template(org, starter.template_data(), saved_by="bench")
-domain = create_domain(org, "bench.example")
-SendingDomain.objects.filter(pk=domain.pk).update(status="verified", spf_status="verified")
-domain.dkim_keys.update(status="verified")
-profile = create_profile(org, email="ada@example.com", first_name="Ada")
-print(json.dumps({"template": template.pk, "profile": profile.pk, "sample": starter.sample_data}))
-"""
 
 # 50 active Journeys listening for other events (with a wait_for_event step awaiting the
 # tracked name in half of them), then one more that the tracked event starts a run of (which

@@ -12,6 +12,8 @@ from ninja import NinjaAPI, Router
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 
 from . import values
 from .auth import ApiKeyAuth, require_scope
@@ -169,6 +171,17 @@ def error_fields(errors: Sequence[Any]) -> list[dict[str, str]]:
     """`fields` of the envelope for the errors of a schema validated by hand (an item of a
     batch): paths start at the schema's own fields."""
     return [{"path": _join_path(e["loc"]) or "body", "message": _field_message(e)} for e in errors]
+
+
+def validate_item[S: BaseModel](schema: type[S], item: Any) -> S | ActionError:
+    """One item of a batch checked against `schema` on its own: the parsed item, or the
+    `validation_failed` it gets in the batch's answer (paths relative to the item)."""
+    try:
+        return schema.model_validate(item)
+    except PydanticValidationError as exc:
+        fields = error_fields(exc.errors())
+        message = "; ".join(f"{f['path']}: {f['message']}" for f in fields)
+        return ActionError("validation_failed", None, message, fields=fields)
 
 
 def _field_message(error: dict[str, Any]) -> str:

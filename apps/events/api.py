@@ -7,9 +7,8 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from pydantic import ValidationError as PydanticValidationError
 
-from segmentflow.api import ApiRouter, error_fields
+from segmentflow.api import ApiRouter, validate_item
 from segmentflow.auth import request_organization as _org
 from segmentflow.errors import ActionError
 from segmentflow.scopes import EVENTS_WRITE
@@ -64,12 +63,8 @@ def events_track(request: HttpRequest, payload: EventTrackIn) -> HttpResponse:
 
 
 def _batch_item(item: Any) -> TrackRequest | ActionError:
-    try:
-        return _track_request(EventTrackIn.model_validate(item))
-    except PydanticValidationError as exc:
-        fields = error_fields(exc.errors())
-        message = "; ".join(f"{f['path']}: {f['message']}" for f in fields)
-        return ActionError("validation_failed", None, message, fields=fields)
+    checked = validate_item(EventTrackIn, item)
+    return checked if isinstance(checked, ActionError) else _track_request(checked)
 
 
 @router.post(

@@ -6,9 +6,8 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Status
-from pydantic import ValidationError as PydanticValidationError
 
-from segmentflow.api import ApiRouter, error_fields
+from segmentflow.api import ApiRouter, validate_item
 from segmentflow.auth import request_organization as _org
 from segmentflow.errors import ActionError, to_api_error
 from segmentflow.pagination import PageQuery, paginate
@@ -148,12 +147,8 @@ def emails_send(request: HttpRequest, payload: EmailSendIn) -> Status:
 
 
 def _batch_item(item: Any) -> SendRequest | ActionError:
-    try:
-        return _send_request(EmailSendIn.model_validate(item))
-    except PydanticValidationError as exc:
-        fields = error_fields(exc.errors())
-        message = "; ".join(f"{f['path']}: {f['message']}" for f in fields)
-        return ActionError("validation_failed", None, message, fields=fields)
+    checked = validate_item(EmailSendIn, item)
+    return checked if isinstance(checked, ActionError) else _send_request(checked)
 
 
 def _batch_entry(item: email_actions.BatchItem) -> dict[str, Any]:

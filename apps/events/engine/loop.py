@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -19,14 +18,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
+from segmentflow.leased_queue import drain
+
 from .. import clock
 from ..definition import step_at, step_path
 from ..models import JourneyRun, JourneyStepRecord, RunStatus, StepStatus
 from .steps import STEPS, Batch
 
 logger = logging.getLogger(__name__)
-SWEEP_EVERY = 10.0
-POLL_EVERY = 0.2
 
 
 class LostLease(Exception):
@@ -219,23 +218,14 @@ def run_due(
     first empty claim) or `max_seconds` passed; returns the totals and whether work may be
     left."""
     totals = RoundResult()
-    started = time.monotonic()
-    last_sweep = float("-inf")
-    idle_since: float | None = None
-    while time.monotonic() - started < max_seconds:
-        if time.monotonic() - last_sweep >= SWEEP_EVERY:
-            return_expired_leases()
-            last_sweep = time.monotonic()
-        runs = claim_runs(batch_size)
-        if not runs:
-            idle_since = idle_since if idle_since is not None else time.monotonic()
-            if time.monotonic() - idle_since >= idle_seconds:
-                return totals, False
-            time.sleep(POLL_EVERY)
-            continue
-        idle_since = None
-        totals.add(run_batch(runs))
-    return totals, True
+    more = drain(
+        claim=lambda: claim_runs(batch_size),
+        work=lambda runs: totals.add(run_batch(runs)),
+        sweep=return_expired_leases,
+        max_seconds=max_seconds,
+        idle_seconds=idle_seconds,
+    )
+    return totals, more
 
 
 def exit_runs(journey_id: str, reason: str) -> int:

@@ -33,6 +33,7 @@ from apps.email_templates.models import TemplateVersion
 from apps.profiles.actions import suppress_profile
 from apps.profiles.models import SubscriptionStatus, SuppressionReason
 from segmentflow.errors import ActionError
+from segmentflow.leased_queue import drain
 from segmentflow.schemas import format_timestamp
 
 from ..models import (
@@ -47,9 +48,6 @@ from .messages import build_message, from_domain, message_id_for
 from .transports import Outcome, Transport, open_transport
 
 logger = logging.getLogger(__name__)
-# How often a running loop looks for expired leases, and how long it waits between empty polls.
-SWEEP_EVERY = 10.0
-POLL_EVERY = 0.2
 # At most this share of the lease may pass before the rest of a batch is leased again.
 RENEW_AT = 0.5
 
@@ -371,25 +369,20 @@ def _deliver_due(
     max_seconds: float, idle_seconds: float, batch_size: int | None
 ) -> tuple[BatchResult, bool]:
     totals = BatchResult()
-    started = time.monotonic()
-    last_sweep = float("-inf")
-    idle_since: float | None = None
-    while time.monotonic() - started < max_seconds:
-        if time.monotonic() - last_sweep >= SWEEP_EVERY:
-            return_expired_leases()
-            last_sweep = time.monotonic()
-        batch = claim_batch(batch_size)
-        if not batch:
-            idle_since = idle_since if idle_since is not None else time.monotonic()
-            if time.monotonic() - idle_since >= idle_seconds:
-                return totals, False
-            time.sleep(POLL_EVERY)
-            continue
-        idle_since = None
+
+    def work(batch: list[EmailSend]) -> None:
         result = deliver_batch(batch)
         for name in ("sent", "retrying", "failed", "suppressed", "lost_lease"):
             setattr(totals, name, getattr(totals, name) + getattr(result, name))
-    return totals, True
+
+    more = drain(
+        claim=lambda: claim_batch(batch_size),
+        work=work,
+        sweep=return_expired_leases,
+        max_seconds=max_seconds,
+        idle_seconds=idle_seconds,
+    )
+    return totals, more
 
 
 def drop_old_content(limit: int = 1000) -> int:
