@@ -88,6 +88,8 @@ class _Identities:
         self.by_external: dict[str, Profile] = {}
         # New Profiles of this request, by the identifier that names them.
         self.new: list[Profile] = []
+        # The identifiers given to known Profiles, by Profile id, to write with the events.
+        self.changed: dict[str, set[str]] = {}
 
     def prefetch(self, requests: list[TrackRequest]) -> None:
         ids = {r.profile_id for r in requests if r.profile_id}
@@ -177,9 +179,7 @@ class _Identities:
 
     def _changed(self, profile: Profile, name: str) -> None:
         if not profile._state.adding:
-            changed: set[str] = getattr(profile, "_identifiers_changed", set())
-            changed.add(name)
-            profile._identifiers_changed = changed  # type: ignore[attr-defined]
+            self.changed.setdefault(profile.pk, set()).add(name)
 
     def save(self, profiles: list[Profile]) -> None:
         """Insert the new Profiles and record the identifiers given to known ones."""
@@ -191,11 +191,9 @@ class _Identities:
                 raise ActionError(
                     "conflict", "email", "a Profile with this email or externalId was just created"
                 )
-        seen: set[str] = set()
-        for profile in profiles:
-            changed = getattr(profile, "_identifiers_changed", None)
-            if changed and profile.pk not in seen:
-                seen.add(profile.pk)
+        for profile in {profile.pk: profile for profile in profiles}.values():
+            changed = self.changed.get(profile.pk)
+            if changed:
                 profile.updated_at = clock.now()
                 Profile.objects.filter(pk=profile.pk).update(
                     **{name: getattr(profile, name) for name in changed},
