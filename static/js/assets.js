@@ -5,26 +5,36 @@
 "use strict";
 
 (() => {
-  const enhanced = new WeakSet();
+  const uploaders = new WeakMap();
   let counter = 0;
 
   class UploadError extends Error {}
 
+  function uploaderFor(form) {
+    if (!uploaders.has(form)) uploaders.set(form, enhance(form));
+    return uploaders.get(form);
+  }
+
   function enhanceAll(root) {
-    const uploaders = Array.from(root.querySelectorAll("[data-asset-uploader]"));
-    if (root.matches && root.matches("[data-asset-uploader]")) uploaders.unshift(root);
-    uploaders.forEach((form) => {
-      if (enhanced.has(form)) return;
-      enhanced.add(form);
-      enhance(form);
-    });
+    const forms = Array.from(root.querySelectorAll("[data-asset-uploader]"));
+    if (root.matches && root.matches("[data-asset-uploader]")) forms.unshift(root);
+    forms.forEach(uploaderFor);
   }
 
   enhanceAll(document);
   document.addEventListener("htmx:load", (event) => enhanceAll(event.target));
+  // Listened for on the document, not on each input: htmx fires htmx:load only once the swapped
+  // content has settled, and a file chosen in between would otherwise go nowhere.
+  document.addEventListener("change", (event) => {
+    const input = event.target;
+    if (!(input instanceof HTMLInputElement) || input.type !== "file") return;
+    const form = input.closest("[data-asset-uploader]");
+    if (!form) return;
+    uploaderFor(form).uploadAll(input.files);
+    input.value = "";
+  });
 
   function enhance(form) {
-    const input = form.querySelector("input[type=file]");
     // The uploader may sit inside another form (a Brand Kit's logos), whose token it uses.
     const csrfToken = (form.querySelector("input[name=csrfmiddlewaretoken]") || document.querySelector("input[name=csrfmiddlewaretoken]")).value;
     const baseUrl = form.dataset.baseUrl;
@@ -154,10 +164,6 @@
       Array.from(files).reduce((previous, file) => previous.then(() => upload(file)), Promise.resolve());
     }
 
-    input.addEventListener("change", () => {
-      uploadAll(input.files);
-      input.value = "";
-    });
     form.addEventListener("submit", (event) => event.preventDefault());
     ["dragenter", "dragover"].forEach((name) => form.addEventListener(name, (event) => {
       event.preventDefault();
@@ -168,5 +174,6 @@
       event.preventDefault();
       if (event.dataTransfer && event.dataTransfer.files.length) uploadAll(event.dataTransfer.files);
     });
+    return { uploadAll };
   }
 })();
