@@ -7,10 +7,14 @@ every test here with `pytest.mark.e2e`; `make test-fast` leaves them out.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import (
     Browser,
     ConsoleMessage,
@@ -44,6 +48,30 @@ expect.set_options(timeout=TIMEOUT_MS)
 
 # The live server listens on the loopback address only (--liveserver still wins).
 os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+
+class _SharedConnectionServer(ThreadedWSGIServer):
+    """On SQLite the test database lives in memory, so the live server's threads are handed
+    the test's own connection (connections_override), and one sqlite3 connection used by two
+    requests at once mixes up their statements and transactions: a page's lazy fragments,
+    loaded together, were now and then answered as if logged out. There, requests are served
+    one at a time (each still on its own thread, so keep-alive connections block nothing).
+    PostgreSQL gives each thread its own connection and keeps the concurrency."""
+
+    def set_app(self, application: Any) -> None:
+        if not self.connections_override:
+            super().set_app(application)
+            return
+        lock = threading.Lock()
+
+        def one_at_a_time(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(one_at_a_time)
+
+
+LiveServerThread.server_class = _SharedConnectionServer
 
 LogIn = Callable[[str, str], None]
 CSP_MARKER = "csp-violation:"
