@@ -1,7 +1,11 @@
 """events.track and events.batchTrack (architecture.md → Track): identify the Profile, store
 the UserEvent, start a JourneyRun for each active Journey the event triggers (its re-entry
 rule kept by the database), and resume this Profile's runs waiting for the event, all in one
-transaction. The queries are the same in number whatever the number of Journeys."""
+transaction. The queries are the same in number whatever the number of Journeys.
+
+events.track of a known Profile that starts and resumes nothing (the common case) is two
+SELECTs and one INSERT in autocommit, hand-written (segmentflow/rows.py): building them with
+the ORM, and the transaction's COMMIT, cost more than the database's work."""
 
 from __future__ import annotations
 
@@ -9,17 +13,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from apps.accounts.models import Organization
 from apps.profiles.actions import clean_fields, save_new_profiles_in_order
 from apps.profiles.models import Profile, normalize_email
+from segmentflow import rows
 from segmentflow.errors import ActionError, invalid
 from segmentflow.values import clean_json_object, refuse_unstorable_text
 
 from . import clock
 from .conditions import all_hold, profile_context
-from .models import Journey, JourneyRun, Reentry, RunStatus, UserEvent
+from .models import Journey, JourneyRun, JourneyStatus, Reentry, RunStatus, UserEvent
 from .tasks import wake_engine
 
 MAX_NAME = 200
@@ -95,19 +100,18 @@ class _Identities:
         ids = {r.profile_id for r in requests if r.profile_id}
         emails = {normalize_email(r.email) for r in requests if isinstance(r.email, str)}
         externals = {r.external_id for r in requests if r.external_id}
-        profiles = Profile.objects.for_org(self.organization)
         if ids and not (emails or externals):
-            rows = profiles.filter(pk__in=ids)  # the common case, the cheapest query
-        elif ids or emails or externals:
+            found = _profiles_by_id(self.organization, ids)  # the common case, hand-written
+        elif emails or externals:
             wanted = models.Q(pk__in=ids) if ids else models.Q(pk__in=[])
             if emails:
                 wanted |= models.Q(email__in=emails)
             if externals:
                 wanted |= models.Q(external_id__in=externals)
-            rows = profiles.filter(wanted)
+            found = list(Profile.objects.for_org(self.organization).filter(wanted))
         else:
             return
-        for profile in rows:
+        for profile in found:
             self._remember(profile)
 
     def _remember(self, profile: Profile) -> None:
@@ -276,13 +280,18 @@ def _start_runs(runs: list[list[JourneyRun]]) -> set[str]:
 def _resume_waiting(events: list[UserEvent], now: datetime) -> int:
     """Runs of these Profiles waiting for these events go on (the received branch)."""
     if len(events) == 1:
-        event = events[0]
-        return JourneyRun.objects.filter(
-            profile_id=event.profile_id,
-            waiting_for=event.name,
-            status=RunStatus.WAITING,
-            received_event_id="",
-        ).update(received_event_id=event.pk, status=RunStatus.ACTIVE, due_at=now, updated_at=now)
+        # events.track's UPDATE, hand-written (module docstring).
+        event, at = events[0], rows.prep_value(JourneyRun, "due_at", now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {rows.table(JourneyRun)}"  # noqa: S608 - identifiers only
+                " SET received_event_id = %s, status = %s, due_at = %s, updated_at = %s"
+                " WHERE profile_id = %s AND waiting_for = %s AND status = %s"
+                " AND received_event_id = ''",
+                [event.pk, RunStatus.ACTIVE.value, at, at]
+                + [event.profile_id, event.name, RunStatus.WAITING.value],
+            )
+            return cursor.rowcount
     first: dict[tuple[str, str], UserEvent] = {}
     for event in events:
         first.setdefault((event.profile_id, event.name), event)
@@ -313,20 +322,77 @@ def _resume_waiting(events: list[UserEvent], now: datetime) -> int:
     return len(resumed)
 
 
-def _store(identities: _Identities, events: list[UserEvent], now: datetime) -> list[list[str]]:
+def _profiles_by_id(organization: Organization, ids: set[str]) -> list[Profile]:
+    """Profile.objects.for_org(organization).filter(pk__in=ids)."""
+    placeholders = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(Profile)} FROM {rows.table(Profile)}"  # noqa: S608 - identifiers only
+            f" WHERE organization_id = %s AND id IN ({placeholders})",
+            [organization.pk, *ids],
+        )
+        return [rows.from_row(Profile, row) for row in cursor.fetchall()]
+
+
+# What matching and starting runs read of a Journey (its draft can be large).
+_MATCHED_FIELDS = (
+    "id",
+    "organization",
+    "status",
+    "trigger_event",
+    "awaited_events",
+    "reentry",
+    "current_version",
+    "definition",
+)
+
+
+def _listening_or_awaiting(organization: Organization, name: str) -> tuple[list[Journey], bool]:
+    """In one query, the active Journeys `name` triggers and whether a Journey some version of
+    which waits for `name` (so waiting runs are looked for only when one could be waiting): the
+    Journeys' rows, then one row of NULLs if some Journey awaits it."""
+    selected = rows.columns(Journey, names=_MATCHED_FIELDS)
+    nulls = ", ".join(["NULL"] * len(_MATCHED_FIELDS))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {selected} FROM {rows.table(Journey)}"  # noqa: S608 - identifiers only
+            " WHERE organization_id = %s AND status = %s AND trigger_event = %s"
+            f" UNION ALL SELECT {nulls} WHERE EXISTS (SELECT 1 FROM {rows.table(Journey)}"
+            "  WHERE organization_id = %s AND status IN (%s, %s)"
+            "  AND awaited_events LIKE %s ESCAPE '\\')",
+            [
+                organization.pk,
+                JourneyStatus.ACTIVE.value,
+                name,
+                organization.pk,
+                JourneyStatus.ACTIVE.value,
+                JourneyStatus.PAUSED.value,
+                # SQLite's LIKE ignores case: there, a name awaited in another case makes
+                # events.track look for waiting runs in vain, no more.
+                rows.like_contains(f"|{name}|"),
+            ],
+        )
+        found = cursor.fetchall()
+    listening = [rows.from_row(Journey, row, _MATCHED_FIELDS) for row in found if row[0]]
+    return listening, len(listening) < len(found)
+
+
+@transaction.atomic(savepoint=False)
+def _store(
+    identities: _Identities,
+    events: list[UserEvent],
+    runs: list[list[JourneyRun]],
+    now: datetime,
+    *,
+    awaited: bool,
+) -> list[list[str]]:
+    """Save the events' new Profiles and identifiers, the events and the runs they start, and
+    resume the runs waiting for them; the ids of the Journeys each event started."""
     identities.save([event.profile for event in events])
-    UserEvent.objects.bulk_create(events)
-    journeys = Journey.objects.for_org(identities.organization)
     if len(events) == 1:
-        # One query says both which Journeys start and whether a run could be waiting.
-        name = events[0].name
-        found = list(journeys.listening_or_awaiting(name))
-        listening = [j for j in found if j.status == "active" and j.trigger_event == name]
-        awaited = any(f"|{name}|" in j.awaited_events for j in found)
+        rows.insert(events[0])
     else:
-        listening = list(journeys.listening_for({event.name for event in events}))
-        awaited = True
-    runs = _matching_runs(listening, events, now)
+        UserEvent.objects.bulk_create(events)
     started = _start_runs(runs)
     resumed = _resume_waiting(events, now) if awaited else 0
     if started or resumed:
@@ -334,14 +400,28 @@ def _store(identities: _Identities, events: list[UserEvent], now: datetime) -> l
     return [[run.journey_id for run in group if run.pk in started] for group in runs]
 
 
-@transaction.atomic
+def _insert_alone(event: UserEvent) -> None:
+    """The event of a known Profile that starts and resumes nothing, in autocommit."""
+    try:
+        rows.insert(event)
+    except IntegrityError as error:
+        # Its Profile was erased since it was looked up.
+        raise ActionError("not_found", "profile_id", "no such Profile in this Organization") from (
+            error
+        )
+
+
 def track_event(organization: Organization, request: TrackRequest) -> Tracked:
     """events.track."""
     now = clock.now()
     identities = _Identities(organization)
     event = _prepare(identities, request, now, prefetched=False)
-    journey_ids = _store(identities, [event], now)[0]
-    return Tracked(event, journey_ids)
+    listening, awaited = _listening_or_awaiting(organization, event.name)
+    runs = _matching_runs(listening, [event], now)
+    if identities.new or identities.changed or runs[0] or awaited:
+        return Tracked(event, _store(identities, [event], runs, now, awaited=awaited)[0])
+    _insert_alone(event)
+    return Tracked(event, [])
 
 
 @transaction.atomic
@@ -372,7 +452,13 @@ def track_batch(
             continue
         accepted.append((index, event))
         items.append(BatchItem(index))
-    journey_ids = _store(identities, [event for _, event in accepted], now) if accepted else []
+    journey_ids = []
+    if accepted:
+        events = [event for _, event in accepted]
+        journeys = Journey.objects.for_org(organization)
+        listening = list(journeys.listening_for({event.name for event in events}))
+        runs = _matching_runs(listening, events, now)
+        journey_ids = _store(identities, events, runs, now, awaited=True)
     for (index, event), ids in zip(accepted, journey_ids, strict=True):
         items[index] = BatchItem(index, tracked=Tracked(event, ids))
     return items

@@ -80,17 +80,6 @@ class JourneyQuerySet(OrgQuerySet["Journey"]):
         """The active Journeys triggered by these event names (index jrn_trigger_idx)."""
         return self.filter(status=JourneyStatus.ACTIVE, trigger_event__in=list(names))
 
-    def listening_or_awaiting(self, name: str) -> JourneyQuerySet:
-        """listening_for(name), and the Journeys some version of which waits for `name` (so
-        events.track asks for waiting runs only when a run could be waiting)."""
-        return self.filter(
-            models.Q(status=JourneyStatus.ACTIVE, trigger_event=name)
-            | models.Q(
-                status__in=(JourneyStatus.ACTIVE, JourneyStatus.PAUSED),
-                awaited_events__contains=f"|{name}|",
-            )
-        )
-
 
 class Journey(models.Model):
     """A Journey and its current definition; every published definition is a JourneyVersion,
