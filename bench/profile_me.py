@@ -1,4 +1,6 @@
 """Where the time of one `GET /api/v1/me` goes: the WSGI handler in-process, under cProfile.
+With `--track`, the same for one `POST /api/v1/events` (events.track of a known profileId;
+`--journeys` adds bench_events.py's 50 active Journeys, half of them awaiting the event).
 
 Uses the same throwaway database and keys as bench_me.py and calls Django's WSGIHandler
 directly, so the per-request connection handling (request_started / request_finished) is the
@@ -6,6 +8,7 @@ one gunicorn sees. Prints the mean wall time per request without the profiler, t
 step's share of the profiled request, scaled to that unprofiled time.
 
     .venv/bin/python bench/profile_me.py [--requests 3000] [--database-url postgresql://…]
+        [--track [--journeys]]
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import sys
@@ -49,6 +53,17 @@ STEPS = [
     ("all SQL: CursorWrapper._execute", "django/db/backends/utils.py", "_execute"),
     ("request id: new_request_id", "segmentflow/middleware.py", "new_request_id"),
 ]
+TRACK_STEPS = [
+    ("  view events_track", "apps/events/api.py", "events_track"),
+    ("    track_event", "apps/events/actions.py", "track_event"),
+    ("    the Profile SELECT", "apps/events/actions.py", "_profiles_by_id"),
+    ("    the Journeys SELECT", "apps/events/actions.py", "_listening_or_awaiting"),
+    ("    the UserEvent INSERT (autocommit)", "segmentflow/rows.py", "insert"),
+    ("    _store (new Profile, runs: a transaction)", "apps/events/actions.py", "_store"),
+    ("      waiting runs UPDATE", "apps/events/actions.py", "_resume_waiting"),
+    ("      COMMIT", "django/db/backends/base/base.py", "commit"),
+    ("  ninja: request body → EventTrackIn", "ninja/signature/details.py", "resolve"),
+]
 
 
 def parse_args() -> argparse.Namespace:
@@ -60,11 +75,18 @@ def parse_args() -> argparse.Namespace:
         help=f"a PostgreSQL URL (creates and drops {BENCH_DB}); omit for SQLite",
     )
     parser.add_argument("--top", type=int, default=0, help="also print the N top functions")
+    parser.add_argument("--track", action="store_true", help="POST /api/v1/events instead")
+    parser.add_argument(
+        "--journeys",
+        action="store_true",
+        help="with --track: first add bench_events.py's 50 active Journeys (25 await the name)",
+    )
     return parser.parse_args()
 
 
-def make_caller(key: str) -> Callable[[], int]:
-    """A function that sends one GET /api/v1/me through Django's WSGI handler."""
+def make_caller(key: str, body: dict[str, object] | None = None) -> Callable[[], int]:
+    """A function that sends one GET /api/v1/me (or, given a body, one POST /api/v1/events)
+    through Django's WSGI handler."""
     from django.core.handlers.wsgi import WSGIHandler
 
     handler = WSGIHandler()
@@ -74,9 +96,12 @@ def make_caller(key: str) -> Callable[[], int]:
         statuses.append(status)
 
     def call() -> int:
+        data = json.dumps(body).encode() if body is not None else b""
         environ = {
-            "REQUEST_METHOD": "GET",
-            "PATH_INFO": ROUTE,
+            "REQUEST_METHOD": "GET" if body is None else "POST",
+            "PATH_INFO": ROUTE if body is None else "/api/v1/events",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(data)),
             "QUERY_STRING": "",
             "SERVER_NAME": HOST,
             "SERVER_PORT": "8000",
@@ -84,7 +109,7 @@ def make_caller(key: str) -> Callable[[], int]:
             "HTTP_HOST": HOST,
             "HTTP_X_API_KEY": key,
             "REMOTE_ADDR": HOST,
-            "wsgi.input": io.BytesIO(),
+            "wsgi.input": io.BytesIO(data),
             "wsgi.errors": sys.stderr,
             "wsgi.url_scheme": "http",
             "wsgi.version": (1, 0),
@@ -106,16 +131,18 @@ def mean_ms(call: Callable[[], int], n: int) -> tuple[float, int]:
     started = time.perf_counter()
     for _ in range(n):
         status = call()
-        assert status in (200, 429), status
+        assert status in (200, 202, 429), status
         limited += status == 429
     return (time.perf_counter() - started) * 1000 / n, limited
 
 
-def steps_report(stats: pstats.Stats, n: int, unprofiled_ms: float) -> Iterable[str]:
+def steps_report(
+    stats: pstats.Stats, n: int, unprofiled_ms: float, steps: list[tuple[str, str, str]]
+) -> Iterable[str]:
     raw = stats.stats  # type: ignore[attr-defined]
     total = 0.0
     rows = []
-    for label, path, name in STEPS:
+    for label, path, name in steps:
         cumulative = sum(
             entry[3]
             for (filename, _, function), entry in raw.items()
@@ -136,6 +163,18 @@ def main() -> None:
     backend = "postgresql" if args.database_url else "sqlite"
     with throwaway_database(args.database_url) as env:
         keys = create_keys(env)
+        body = None
+        if args.track:
+            from bench_emails import SETUP
+            from bench_me import manage
+
+            ids = json.loads(manage(env, "shell", "-c", SETUP).splitlines()[-1])
+            body = {"name": "order.completed", "profileId": ids["profile"],
+                    "properties": {"orderId": "A-1001", "total": 84.5}}  # fmt: skip
+            if args.journeys:
+                from bench_events import JOURNEYS
+
+                manage(env, "shell", "-c", JOURNEYS)
         os.environ.update(env)
         os.chdir(ROOT)
         sys.path.insert(0, str(ROOT))
@@ -143,7 +182,7 @@ def main() -> None:
 
         django.setup()
         for label, key in keys.items():
-            call = make_caller(key)
+            call = make_caller(key, body)
             mean_ms(call, 200)  # warm-up: imports, URL resolver, ninja schemas
             unprofiled, limited = mean_ms(call, args.requests)
             profiler = cProfile.Profile()
@@ -156,7 +195,8 @@ def main() -> None:
                 f"unprofiled: {unprofiled:.3f} ms/request = {1000 / unprofiled:.0f} req/s"
                 f" (429s: {limited} unprofiled, {limited_profiled} profiled)"
             )
-            print("\n".join(steps_report(stats, args.requests, unprofiled)))
+            steps = STEPS + TRACK_STEPS if args.track else STEPS
+            print("\n".join(steps_report(stats, args.requests, unprofiled, steps)))
             if args.top:
                 stats.sort_stats("tottime").print_stats(args.top)
         from django.db import connections
