@@ -62,7 +62,7 @@ TRACK_STEPS = [
     ("    _store (new Profile, runs: a transaction)", "apps/events/actions.py", "_store"),
     ("      waiting runs UPDATE", "apps/events/actions.py", "_resume_waiting"),
     ("      COMMIT", "django/db/backends/base/base.py", "commit"),
-    ("  ninja: request body → EventTrackIn", "ninja/signature/details.py", "resolve"),
+    ("  ninja: request body → EventTrackIn", "ninja/params/models.py", "resolve"),
 ]
 
 
@@ -95,8 +95,9 @@ def make_caller(key: str, body: dict[str, object] | None = None) -> Callable[[],
     def start_response(status: str, headers: list[tuple[str, str]]) -> None:
         statuses.append(status)
 
+    data = json.dumps(body).encode() if body is not None else b""
+
     def call() -> int:
-        data = json.dumps(body).encode() if body is not None else b""
         environ = {
             "REQUEST_METHOD": "GET" if body is None else "POST",
             "PATH_INFO": ROUTE if body is None else "/api/v1/events",
