@@ -1,6 +1,8 @@
 """Where the time of one `GET /api/v1/me` goes: the WSGI handler in-process, under cProfile.
 With `--track`, the same for one `POST /api/v1/events` (events.track of a known profileId;
-`--journeys` adds bench_events.py's 50 active Journeys, half of them awaiting the event).
+`--journeys` adds bench_events.py's 50 active Journeys, half of them awaiting the event). With
+`--send`, one `POST /api/v1/emails` (emails.send of bench_emails.py: a `profileId`, the
+`receipt` starter, its sample data).
 
 Uses the same throwaway database and keys as bench_me.py and calls Django's WSGIHandler
 directly, so the per-request connection handling (request_started / request_finished) is the
@@ -8,7 +10,7 @@ one gunicorn sees. Prints the mean wall time per request without the profiler, t
 step's share of the profiled request, scaled to that unprofiled time.
 
     .venv/bin/python bench/profile_me.py [--requests 3000] [--database-url postgresql://…]
-        [--track [--journeys]]
+        [--track [--journeys] | --send]
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ STEPS = [
 TRACK_STEPS = [
     ("  view events_track", "apps/events/api.py", "events_track"),
     ("    track_event", "apps/events/actions.py", "track_event"),
-    ("    the Profile SELECT", "apps/events/actions.py", "_profiles_by_id"),
+    ("    the Profile SELECT", "apps/profiles/lookups.py", "profiles_by_id"),
     ("    the Journeys SELECT", "apps/events/actions.py", "_listening_or_awaiting"),
     ("    the UserEvent INSERT (autocommit)", "segmentflow/rows.py", "insert"),
     ("    _store (new Profile, runs: a transaction)", "apps/events/actions.py", "_store"),
@@ -64,6 +66,25 @@ TRACK_STEPS = [
     ("      COMMIT", "django/db/backends/base/base.py", "commit"),
     ("  ninja: request body → EventTrackIn", "ninja/params/models.py", "resolve"),
 ]
+SEND_STEPS = [
+    ("  view emails_send", "apps/sending/api.py", "emails_send"),
+    ("    send_email (in its transaction)", "apps/sending/email_actions.py", "send_email"),
+    ("      recipient: the Profile SELECT", "apps/sending/email_actions.py", "_recipient"),
+    ("      the Template and Brand Kit SELECT", "apps/email_templates/lookups.py",
+     "template_and_kit"),
+    ("      brand context", "apps/brand_kits/context.py", "brand_context"),
+    ("      render_template (the merge data check)", "apps/email_templates/actions.py",
+     "render_template"),
+    ("      the From (verified domains SELECT)", "apps/sending/email_actions.py", "_sender"),
+    ("      the EmailSend INSERT (autocommit)", "segmentflow/rows.py", "insert"),
+    ("      prepare_send (checks, the unsaved EmailSend)", "apps/sending/email_actions.py",
+     "prepare_send"),
+    ("      status history entry", "apps/sending/models.py", "history_entry"),
+    ("      COMMIT", "django/db/backends/base/base.py", "commit"),
+    ("      wake the loop (after commit)", "apps/sending/tasks.py", "wake"),
+    ("  ninja: request body → EmailSendIn", "ninja/params/models.py", "resolve"),
+    ("  ninja: _result_to_response (pydantic + JSON)", "ninja/operation.py", "_result_to_response"),
+]  # fmt: skip
 
 
 def parse_args() -> argparse.Namespace:
@@ -81,11 +102,17 @@ def parse_args() -> argparse.Namespace:
         action="store_true",
         help="with --track: first add bench_events.py's 50 active Journeys (25 await the name)",
     )
-    return parser.parse_args()
+    parser.add_argument("--send", action="store_true", help="POST /api/v1/emails instead")
+    args = parser.parse_args()
+    if args.send and args.track:
+        parser.error("--send and --track measure different routes: give one")
+    return args
 
 
-def make_caller(key: str, body: dict[str, object] | None = None) -> Callable[[], int]:
-    """A function that sends one GET /api/v1/me (or, given a body, one POST /api/v1/events)
+def make_caller(
+    key: str, body: dict[str, object] | None = None, path: str = "/api/v1/events"
+) -> Callable[[], int]:
+    """A function that sends one GET /api/v1/me (or, given a body, one POST to `path`)
     through Django's WSGI handler."""
     from django.core.handlers.wsgi import WSGIHandler
 
@@ -100,7 +127,7 @@ def make_caller(key: str, body: dict[str, object] | None = None) -> Callable[[],
     def call() -> int:
         environ = {
             "REQUEST_METHOD": "GET" if body is None else "POST",
-            "PATH_INFO": ROUTE if body is None else "/api/v1/events",
+            "PATH_INFO": ROUTE if body is None else path,
             "CONTENT_TYPE": "application/json",
             "CONTENT_LENGTH": str(len(data)),
             "QUERY_STRING": "",
@@ -165,7 +192,14 @@ def main() -> None:
     with throwaway_database(args.database_url) as env:
         keys = create_keys(env)
         body = None
-        if args.track:
+        path = "/api/v1/events"
+        if args.send:
+            from bench_emails import SETUP, send_body
+            from bench_me import manage
+
+            ids = json.loads(manage(env, "shell", "-c", SETUP).splitlines()[-1])
+            body, path = send_body(ids), "/api/v1/emails"
+        elif args.track:
             from bench_emails import SETUP
             from bench_me import manage
 
@@ -183,7 +217,7 @@ def main() -> None:
 
         django.setup()
         for label, key in keys.items():
-            call = make_caller(key, body)
+            call = make_caller(key, body, path)
             mean_ms(call, 200)  # warm-up: imports, URL resolver, ninja schemas
             unprofiled, limited = mean_ms(call, args.requests)
             profiler = cProfile.Profile()
@@ -196,7 +230,7 @@ def main() -> None:
                 f"unprofiled: {unprofiled:.3f} ms/request = {1000 / unprofiled:.0f} req/s"
                 f" (429s: {limited} unprofiled, {limited_profiled} profiled)"
             )
-            steps = STEPS + TRACK_STEPS if args.track else STEPS
+            steps = STEPS + (TRACK_STEPS if args.track else SEND_STEPS if args.send else [])
             print("\n".join(steps_report(stats, args.requests, unprofiled, steps)))
             if args.top:
                 stats.sort_stats("tottime").print_stats(args.top)

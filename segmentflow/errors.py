@@ -121,6 +121,13 @@ def to_api_error(exc: ActionError) -> ApiError:
     return ApiError(ACTION_STATUS.get(exc.code, 422), exc.code, message, fields=fields)
 
 
+def item_error_json(exc: ActionError) -> dict[str, Any]:
+    """A batch item's `error` (ItemErrorOut): the envelope without its `requestId`."""
+    error = to_api_error(exc)
+    fields = error.fields and [{"path": f["path"], "message": f["message"]} for f in error.fields]
+    return {"errorCode": error.error_code, "message": error.message, "fields": fields}
+
+
 class NotFound(Http404):
     """No such object in this Organization: a 404 page in the dashboard, `not_found` in the
     API. Raised by OrgQuerySet.get_for_org_or_404."""

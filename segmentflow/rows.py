@@ -34,10 +34,22 @@ def columns(
     model: type[models.Model], alias: str = "", names: tuple[str, ...] | None = None
 ) -> str:
     """The quoted column list of these fields (all concrete fields by default), for SELECT."""
+    return _columns(model, alias, names, connection.vendor)
+
+
+@functools.cache
+def _columns(
+    model: type[models.Model], alias: str, names: tuple[str, ...] | None, vendor: str
+) -> str:
     prefix = f"{connection.ops.quote_name(alias)}." if alias else ""
     return ", ".join(
         prefix + connection.ops.quote_name(_column(field)) for field in _fields(model, names)
     )
+
+
+def width(model: type[models.Model], names: tuple[str, ...] | None = None) -> int:
+    """How many columns `columns(model, names=names)` lists: where a joined row splits."""
+    return len(_fields(model, names))
 
 
 def table(model: type[models.Model]) -> str:
@@ -76,8 +88,7 @@ def insert(instance: models.Model) -> None:
     (no signals, no returned columns: every field has its value in Python)."""
     model = type(instance)
     fields = _fields(model, None)
-    placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {table(model)} ({columns(model)}) VALUES ({placeholders})"  # noqa: S608 - identifiers only
+    sql = _insert_sql(model, connection.vendor)
     params = [
         field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields
     ]
@@ -85,6 +96,12 @@ def insert(instance: models.Model) -> None:
         cursor.execute(sql, params)
     instance._state.adding = False
     instance._state.db = connection.alias
+
+
+@functools.cache
+def _insert_sql(model: type[models.Model], vendor: str) -> str:
+    placeholders = ", ".join(["%s"] * len(_fields(model, None)))
+    return f"INSERT INTO {table(model)} ({columns(model)}) VALUES ({placeholders})"  # noqa: S608 - identifiers only
 
 
 def prep_value(model: type[models.Model], name: str, value: Any) -> Any:

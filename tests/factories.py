@@ -54,6 +54,19 @@ def make_asset(org: Organization, **kw: Any) -> Any:
     return create_asset(org, **kw)
 
 
+def make_ready_asset(org: Organization, **kw: Any) -> Any:
+    """An Asset as finalize leaves it, without storing bytes (only its URLs are used)."""
+    from apps.assets.models import AssetStatus
+
+    asset = make_asset(org, **kw)
+    asset.status = AssetStatus.READY
+    asset.original_key = f"assets/{asset.pk}/original.png"
+    asset.thumbnail_key = f"assets/{asset.pk}/thumb.png"
+    asset.width, asset.height = 320, 80
+    asset.save()
+    return asset
+
+
 def make_template(org: Organization, **data: Any) -> Any:
     """An active Template through the real action; transactional unless `purpose` says."""
     from apps.email_templates.actions import create_template

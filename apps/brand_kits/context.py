@@ -8,13 +8,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
+from django.db import connection
+
 from apps.accounts.models import Organization
 from apps.assets import storage
 from apps.assets.models import Asset
+from segmentflow import rows
 
 from .colors import DEFAULT_COLORS, readable_text_on
 from .fonts import font_stack
-from .models import COLOR_NAMES, KIT_GROUPS, BrandKit, LogoRole
+from .models import COLOR_NAMES, KIT_GROUPS, BrandKit, BrandKitLogo, LogoRole
 
 
 class BrandLogo(TypedDict):
@@ -63,10 +66,23 @@ def build_brand(kit: BrandKit, logos: Mapping[str, BrandLogo]) -> dict[str, Any]
     }
 
 
+def saved_logos(kit: BrandKit) -> list[tuple[str, Asset]]:
+    """(role, Asset) of a saved kit's logos in their order: every send renders with its kit,
+    so this is hand-written SQL (a QuerySet with select_related costs ~0.5 ms to build)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.role, {rows.columns(Asset, 'a')}"  # noqa: S608 - identifiers only
+            f" FROM {rows.table(BrandKitLogo)} l JOIN {rows.table(Asset)} a ON a.id = l.asset_id"
+            " WHERE l.brand_kit_id = %s ORDER BY l.position",
+            [kit.pk],
+        )
+        return [(row[0], rows.from_row(Asset, row[1:])) for row in cursor.fetchall()]
+
+
 def brand_context(kit: BrandKit) -> dict[str, Any]:
     """A kit as `brand`, with its saved logos (an unsaved kit has none)."""
-    saved_logos = [] if kit._state.adding else kit.logos.select_related("asset")
-    return build_brand(kit, {logo.role: brand_logo(logo.asset, kit.name) for logo in saved_logos})
+    logos = [] if kit._state.adding else saved_logos(kit)
+    return build_brand(kit, {role: brand_logo(asset, kit.name) for role, asset in logos})
 
 
 def brand_context_for(organization: Organization, kit: BrandKit | None = None) -> dict[str, Any]:

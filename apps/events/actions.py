@@ -17,6 +17,7 @@ from django.db import IntegrityError, connection, models, transaction
 
 from apps.accounts.models import Organization
 from apps.profiles.actions import clean_fields, save_new_profiles_in_order
+from apps.profiles.lookups import profiles_by_id
 from apps.profiles.models import Profile, normalize_email
 from segmentflow import rows
 from segmentflow.errors import ActionError, invalid
@@ -101,7 +102,7 @@ class _Identities:
         emails = {normalize_email(r.email) for r in requests if isinstance(r.email, str)}
         externals = {r.external_id for r in requests if r.external_id}
         if ids and not (emails or externals):
-            found = _profiles_by_id(self.organization, ids)  # the common case, hand-written
+            found = profiles_by_id(self.organization, ids)  # the common case, hand-written
         elif emails or externals:
             wanted = models.Q(pk__in=ids) if ids else models.Q(pk__in=[])
             if emails:
@@ -320,18 +321,6 @@ def _resume_waiting(events: list[UserEvent], now: datetime) -> int:
         resumed, ["received_event_id", "status", "due_at", "updated_at"], batch_size=500
     )
     return len(resumed)
-
-
-def _profiles_by_id(organization: Organization, ids: set[str]) -> list[Profile]:
-    """Profile.objects.for_org(organization).filter(pk__in=ids)."""
-    placeholders = ", ".join(["%s"] * len(ids))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {rows.columns(Profile)} FROM {rows.table(Profile)}"  # noqa: S608 - identifiers only
-            f" WHERE organization_id = %s AND id IN ({placeholders})",
-            [organization.pk, *ids],
-        )
-        return [rows.from_row(Profile, row) for row in cursor.fetchall()]
 
 
 # What matching and starting runs read of a Journey (its draft can be large).

@@ -3,12 +3,11 @@ in the dashboard and kept as code with import_journey / export_journey."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from segmentflow.api import ApiRouter, validate_item
+from segmentflow.api import ApiRouter, rendered_json, validate_item
 from segmentflow.auth import request_organization as _org
 from segmentflow.errors import ActionError
 from segmentflow.scopes import EVENTS_WRITE
@@ -39,13 +38,7 @@ def _track_request(payload: EventTrackIn) -> TrackRequest:
 
 
 def _accepted(body: dict[str, Any]) -> HttpResponse:
-    # Rendered by hand (schemas.tracked_json, held to the schemas by a test): validating
-    # model objects through ninja's getter took a quarter of a 500-event batch's time.
-    return HttpResponse(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-        status=202,
-        content_type="application/json; charset=utf-8",
-    )
+    return rendered_json(body, status=202)  # schemas.tracked_json, held to the schemas by a test
 
 
 @router.post(

@@ -26,9 +26,15 @@ class UserEvent(models.Model):
         default=functools.partial(new_public_id, "evt"),
         editable=False,
     )
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # Each track inserts a row: no index beyond the Meta's, whose leading columns serve the
+    # foreign keys too (see segmentflow/indexes.py).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     # Erasing a Profile erases what it did.
-    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="events")
+    profile = models.ForeignKey(
+        Profile, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     name = models.CharField(max_length=200)
     properties = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField()
@@ -187,14 +193,27 @@ class JourneyRun(models.Model):
         default=functools.partial(new_public_id, "jrun"),
         editable=False,
     )
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    journey = models.ForeignKey(Journey, on_delete=models.CASCADE, related_name="runs")
+    # Indexed in the Meta only (segmentflow/indexes.py): journey and profile by the composite
+    # indexes they lead, organization and event by plain ones.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    journey = models.ForeignKey(
+        Journey, on_delete=models.CASCADE, related_name="runs", db_index=False
+    )
     journey_version = models.ForeignKey(
         JourneyVersion, on_delete=models.CASCADE, related_name="runs"
     )
-    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="journey_runs")
+    profile = models.ForeignKey(
+        Profile, on_delete=models.CASCADE, related_name="journey_runs", db_index=False
+    )
     event = models.ForeignKey(
-        UserEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        UserEvent,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     # The triggering event as templates and conditions see it (kept if the event goes).
     event_context = models.JSONField(default=dict)
@@ -246,6 +265,10 @@ class JourneyRun(models.Model):
             ),
             models.Index(fields=["journey", "status"], name="jrun_journey_status_idx"),
             models.Index(fields=["profile", "-created_at"], name="jrun_profile_idx"),
+            models.Index(fields=["organization"], name="jrun_org_idx"),
+            models.Index(
+                fields=["event"], condition=models.Q(event__isnull=False), name="jrun_event_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -7,7 +7,7 @@ from ninja import Field
 from pydantic import SkipValidation
 
 from apps.sending.schemas import ItemErrorOut
-from segmentflow.errors import ActionError, to_api_error
+from segmentflow.errors import ActionError, item_error_json
 from segmentflow.schemas import InSchema, OutSchema, Timestamp, format_timestamp
 
 if TYPE_CHECKING:
@@ -105,9 +105,4 @@ def batch_entry_json(
     """One entry of the events.batchTrack answer, as EventBatchOut renders it."""
     if tracked is not None:
         return {"index": index, **tracked_json(tracked)}
-    error = to_api_error(refused)  # type: ignore[arg-type]
-    fields = error.fields and [{"path": f["path"], "message": f["message"]} for f in error.fields]
-    return {
-        "index": index,
-        "error": {"errorCode": error.error_code, "message": error.message, "fields": fields},
-    }
+    return {"index": index, "error": item_error_json(refused)}  # type: ignore[arg-type]

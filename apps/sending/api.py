@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Status
 
-from segmentflow.api import ApiRouter, validate_item
+from segmentflow.api import ApiRouter, rendered_json, validate_item
 from segmentflow.auth import request_organization as _org
-from segmentflow.errors import ActionError, to_api_error
+from segmentflow.errors import ActionError
 from segmentflow.pagination import PageQuery, paginate
 from segmentflow.scopes import DOMAINS_READ, DOMAINS_WRITE, EMAILS_READ, EMAILS_SEND
 
@@ -26,6 +26,8 @@ from .schemas import (
     EmailSendIn,
     EmailSendList,
     EmailSendOut,
+    batch_entry_json,
+    email_send_json,
 )
 
 router = ApiRouter()
@@ -140,25 +142,16 @@ def _send_request(payload: EmailSendIn) -> SendRequest:
     operation_id="emails_send",
     tags=["emails"],
 )
-def emails_send(request: HttpRequest, payload: EmailSendIn) -> Status:
+def emails_send(request: HttpRequest, payload: EmailSendIn) -> HttpResponse:
     """Send one email: checked now (recipient, Template, merge data, From domain) and queued.
     A suppressed or (for marketing mail) unsubscribed Profile is accepted as `suppressed`."""
-    return Status(202, email_actions.send_email(_org(request), _send_request(payload)))
+    email_send = email_actions.send_email(_org(request), _send_request(payload))
+    return rendered_json(email_send_json(email_send), status=202)
 
 
 def _batch_item(item: Any) -> SendRequest | ActionError:
     checked = validate_item(EmailSendIn, item)
     return checked if isinstance(checked, ActionError) else _send_request(checked)
-
-
-def _batch_entry(item: email_actions.BatchItem) -> dict[str, Any]:
-    if item.error is None:
-        return {"index": item.index, "email_send": item.email_send}
-    error = to_api_error(item.error)
-    return {
-        "index": item.index,
-        "error": {"error_code": error.error_code, "message": error.message, "fields": error.fields},
-    }
 
 
 @router.post(
@@ -168,11 +161,12 @@ def _batch_entry(item: email_actions.BatchItem) -> dict[str, Any]:
     operation_id="emails_batchSend",
     tags=["emails"],
 )
-def emails_batch_send(request: HttpRequest, payload: BatchSendIn) -> Status:
+def emails_batch_send(request: HttpRequest, payload: BatchSendIn) -> HttpResponse:
     """Send up to 100 emails: each item is checked and accepted on its own (`emailSend`) or
     refused (`error`); more than 100 is 413 `payload_too_large`."""
     items = email_actions.send_batch(_org(request), [_batch_item(i) for i in payload.emails])
-    return Status(202, {"object": "list", "data": [_batch_entry(item) for item in items]})
+    body = {"object": "list", "data": [batch_entry_json(item) for item in items]}
+    return rendered_json(body, status=202)
 
 
 @router.get(

@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field
 from pydantic import SkipValidation
 
+from segmentflow.errors import item_error_json
 from segmentflow.pagination import ListOut, PageQuery
-from segmentflow.schemas import InSchema, OutSchema, Timestamp
+from segmentflow.schemas import InSchema, OutSchema, Timestamp, format_timestamp
 
 from . import records
 from .models import EmailSend, SendingDomain
+
+if TYPE_CHECKING:
+    from .email_actions import BatchItem
 
 Status = Literal["not_started", "pending", "verified", "failed", "temporary_failure"]
 
@@ -182,6 +186,47 @@ class EmailSendOut(OutSchema):
     @staticmethod
     def resolve_journey_id(obj: EmailSend) -> str | None:
         return obj.journey_id or None
+
+
+def email_send_json(email_send: EmailSend) -> dict[str, Any]:
+    """An EmailSend as EmailSendOut renders it (a test holds the two together), for the
+    emails.send and emails.batchSend answers."""
+    return {
+        "id": email_send.pk,
+        "object": "email_send",
+        "profileId": email_send.profile_id,
+        "templateId": email_send.template_id,
+        "templateVersion": email_send.template_version,
+        "to": email_send.to_email,
+        "from": email_send.from_address,
+        "replyTo": email_send.reply_to or None,
+        "subject": email_send.subject,
+        "status": email_send.status,
+        "statusHistory": [
+            {"status": entry["status"], "at": entry["at"], "detail": entry["detail"]}
+            for entry in email_send.status_history
+        ],
+        "sandbox": email_send.sandbox,
+        "test": email_send.is_test,
+        "messageId": email_send.message_id or None,
+        "tags": email_send.tags,
+        "journeyId": email_send.journey_id or None,
+        "scheduledAt": _timestamp(email_send.scheduled_at),
+        "sentAt": _timestamp(email_send.sent_at),
+        "createdAt": format_timestamp(email_send.created_at),
+        "updatedAt": format_timestamp(email_send.updated_at),
+    }
+
+
+def _timestamp(value: datetime | None) -> str | None:
+    return format_timestamp(value) if value is not None else None
+
+
+def batch_entry_json(item: BatchItem) -> dict[str, Any]:
+    """One entry of the emails.batchSend answer, as BatchSendOut renders it."""
+    if item.error is None:
+        return {"index": item.index, "emailSend": email_send_json(item.email_send)}  # type: ignore[arg-type]
+    return {"index": item.index, "error": item_error_json(item.error)}
 
 
 class EmailSendList(ListOut[EmailSendOut]):

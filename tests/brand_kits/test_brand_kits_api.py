@@ -8,10 +8,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from apps.accounts.models import Organization
-from apps.assets.models import Asset, AssetStatus
+from apps.assets.models import Asset
 from apps.brand_kits.models import BrandKit
 from tests.base import PersonaTestCase
-from tests.factories import make_asset
+from tests.factories import make_asset, make_ready_asset
 
 ROUTES = [
     ("GET", "/brand-kit", "brand_kit:read"),
@@ -21,16 +21,6 @@ ROUTES = [
     ("DELETE", "/brand-kit/{id}", "brand_kit:write"),
 ]
 CREATE = {"name": "Acme"}
-
-
-def make_ready_asset(org: Organization, **kw: Any) -> Asset:
-    """An Asset as finalize leaves it, without storing bytes (only its URL is needed here)."""
-    asset = make_asset(org, **kw)
-    asset.status = AssetStatus.READY
-    asset.original_key = f"assets/{asset.pk}/abc.png"
-    asset.width, asset.height = 320, 80
-    asset.save()
-    return asset  # type: ignore[no-any-return]
 
 
 class BrandKitApiTestCase(PersonaTestCase):

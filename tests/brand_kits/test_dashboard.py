@@ -9,24 +9,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Organization
-from apps.assets.models import Asset, AssetStatus
+from apps.assets.models import Asset
 from apps.brand_kits import actions
 from apps.brand_kits.models import BrandExtraction, BrandKit, ExtractionStatus
 from tests.base import PersonaTestCase
-from tests.factories import make_asset
+from tests.factories import make_asset, make_ready_asset
 
 HTMX = {"HX-Request": "true"}
-
-
-def make_ready_asset(org: Organization, **kw: Any) -> Asset:
-    """An Asset as finalize leaves it, without storing bytes (only its URLs are shown)."""
-    asset = make_asset(org, **kw)
-    asset.status = AssetStatus.READY
-    asset.original_key = f"assets/{asset.pk}/original.png"
-    asset.thumbnail_key = f"assets/{asset.pk}/thumb.png"
-    asset.width, asset.height = 320, 80
-    asset.save()
-    return asset  # type: ignore[no-any-return]
 
 
 def form_data(**overrides: Any) -> dict[str, Any]:

@@ -17,7 +17,8 @@ from apps.email_templates.rendering.sandbox import (
     render_field,
 )
 from apps.profiles.actions import update_profile
-from apps.sending.email_actions import SendContext, SendRequest, prepare_send, queue_prepared_send
+from apps.sending.email_actions import SendRequest, prepare_send, queue_prepared_send
+from apps.sending.send_context import SendContext
 from segmentflow.errors import ActionError
 
 from ..conditions import all_hold, profile_context
