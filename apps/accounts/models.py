@@ -80,6 +80,9 @@ class Organization(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by database triggers on every change of the rows each process caches for sends
+    # (segmentflow/config_version.py); never written by the application.
+    config_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["name"]

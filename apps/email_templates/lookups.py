@@ -19,8 +19,7 @@ from .models import Template
 def template_and_kit_sql() -> tuple[str, str, list[Any]]:
     """(columns, joins, join params) to select the Template `t` with its kit `k` after a FROM
     that has none: `LEFT JOIN` the Template whose organization and id are the first two
-    parameters, then its own kit, else the Organization's default kit. Another lookup can
-    share the round trip (apps/sending/send_context.py)."""
+    parameters, then its own kit, else the Organization's default kit."""
     selected = f"{rows.columns(Template, 't')}, {rows.columns(BrandKit, 'k')}"
     joins = (
         f" LEFT JOIN {rows.table(Template)} t ON t.organization_id = %s AND t.id = %s"

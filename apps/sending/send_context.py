@@ -15,15 +15,17 @@ from django.utils import timezone
 from apps.accounts.models import Organization
 from apps.brand_kits.context import brand_context
 from apps.brand_kits.models import BrandKit
-from apps.email_templates.lookups import template_and_kit, template_and_kit_of, template_and_kit_sql
+from apps.email_templates.lookups import template_and_kit
 from apps.email_templates.models import Template
 from apps.profiles.lookups import profiles_by_id
 from apps.profiles.models import Profile, normalize_email
-from segmentflow import rows
+from segmentflow import config_version, rows
 from segmentflow.errors import ActionError
 
 from .delivery.transports import is_sandbox
 from .models import CheckStatus, SendingDomain
+
+_MISSING = object()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,9 +59,30 @@ class SendContext:
         self._kits: dict[str, BrandKit | None] = {}
         self._brands: dict[str | None, dict[str, Any]] = {}
         self._default_kit: BrandKit | None | bool = False
-        self._verified: set[str] | None = None
+        self._verified: frozenset[str] | None = None
         self._by_id: dict[str, Profile] | None = None
         self._by_email: dict[str, Profile] | None = None
+        self._version: int | None = None
+        self._shared: dict[Any, Any] | None = None
+
+    def config_version(self) -> int:
+        """The Organization's config_version as this request first read it."""
+        if self._version is None:
+            self._version = config_version.current(self.organization.pk)
+        return self._version
+
+    def _cache(self) -> dict[Any, Any]:
+        """What this process keeps for the Organization at that config_version."""
+        if self._shared is None:
+            self._shared = config_version.for_org(self.organization.pk, self.config_version())
+        return self._shared
+
+    def _cached(self, key: tuple[Any, ...]) -> Any:
+        return self._cache().get(("sending", *key), _MISSING)
+
+    def _remember(self, key: tuple[Any, ...], value: Any) -> None:
+        if config_version.may_store():
+            self._cache()[("sending", *key)] = value
 
     def prefetch_recipients(self, sends: list[SendRequest | ActionError]) -> None:
         """Look the Profiles of a batch up in two queries instead of one per item."""
@@ -75,28 +98,22 @@ class SendContext:
         self._by_email = {p.email: p for p in profiles.filter(email__in=emails)} if emails else {}
 
     def prefetch_send(self, send: SendRequest) -> None:
-        """A single send to a `profileId`: its Profile, Template and Brand Kit in one query."""
+        """A single send to a `profileId`: its Profile and the Organization's config_version in
+        one query; its Template and Brand Kit in the same one when they are not cached."""
         if not send.profile_id or send.template_id in self._templates:
             return
-        selected, joins, params = template_and_kit_sql()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {rows.columns(Profile, 'p')}, {selected}"  # noqa: S608 - identifiers only
-                f" FROM (SELECT 1 AS one) one LEFT JOIN {rows.table(Profile)} p"
-                f" ON p.organization_id = %s AND p.id = %s{joins}",
-                [
-                    self.organization.pk,
-                    send.profile_id,
-                    self.organization.pk,
-                    send.template_id,
-                    *params,
-                ],
+                f"SELECT o.config_version, {rows.columns(Profile, 'p')}"  # noqa: S608 - identifiers only
+                f" FROM {rows.table(Organization)} o LEFT JOIN {rows.table(Profile)} p"
+                " ON p.organization_id = o.id AND p.id = %s WHERE o.id = %s",
+                [send.profile_id, self.organization.pk],
             )
             row = cursor.fetchone()
-        split = rows.width(Profile)
-        found = rows.from_row(Profile, row[:split]) if row[0] is not None else None
+        self._version = row[0] if row else 0
+        found = rows.from_row(Profile, row[1:]) if row and row[1] is not None else None
         self._by_id = {found.pk: found} if found else {}
-        self._found_template(send.template_id, *template_and_kit_of(row[split:]))
+        self.template(send.template_id)
 
     def know_profiles(self, profiles: list[Profile]) -> None:
         """Sends to these Profiles (a Journey engine's batch) need no lookup."""
@@ -115,8 +132,12 @@ class SendContext:
 
     def template(self, template_id: str) -> Template | None:
         if template_id not in self._templates:
-            # With the kit it renders with: its own, else the default kit (one query).
-            self._found_template(template_id, *template_and_kit(self.organization, template_id))
+            cached = self._cached(("template", template_id))
+            if cached is _MISSING:
+                # With the kit it renders with: its own, else the default kit (one query).
+                cached = template_and_kit(self.organization, template_id)
+                self._remember(("template", template_id), cached)
+            self._found_template(template_id, *cached)
         return self._templates[template_id]
 
     def _found_template(
@@ -128,31 +149,48 @@ class SendContext:
 
     def kit(self, kit_id: str) -> BrandKit | None:
         if kit_id not in self._kits:
-            self._kits[kit_id] = (
-                BrandKit.objects.for_org(self.organization).filter(pk=kit_id).first()
-            )
+            kit = self._cached(("kit", kit_id))
+            if kit is _MISSING:
+                kit = BrandKit.objects.for_org(self.organization).filter(pk=kit_id).first()
+                self._remember(("kit", kit_id), kit)
+            self._kits[kit_id] = kit
         return self._kits[kit_id]
 
     def default_kit(self) -> BrandKit | None:
         if self._default_kit is False:
-            self._default_kit = BrandKit.objects.for_org(self.organization).default().first()
+            kit = self._cached(("default_kit",))
+            if kit is _MISSING:
+                kit = BrandKit.objects.for_org(self.organization).default().first()
+                self._remember(("default_kit",), kit)
+            self._default_kit = kit
         return self._default_kit  # type: ignore[return-value]
 
     def brand(self, kit: BrandKit | None) -> dict[str, Any]:
         key = kit.pk if kit else None
         if key not in self._brands:
-            self._brands[key] = brand_context(
-                kit or BrandKit(organization=self.organization, name=self.organization.name)
-            )
+            if kit is None:
+                # Neutral defaults under the Organization's name (no query; not configuration).
+                neutral = BrandKit(organization=self.organization, name=self.organization.name)
+                brand = brand_context(neutral)
+            else:
+                brand = self._cached(("brand", key))
+                if brand is _MISSING:
+                    brand = brand_context(kit)
+                    self._remember(("brand", key), brand)
+            self._brands[key] = brand
         return self._brands[key]
 
     def domain_is_verified(self, domain: str) -> bool:
         if self._verified is None:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"SELECT domain FROM {rows.table(SendingDomain)}"  # noqa: S608 - identifiers only
-                    " WHERE organization_id = %s AND status = %s",
-                    [self.organization.pk, CheckStatus.VERIFIED],
-                )
-                self._verified = {domain for (domain,) in cursor.fetchall()}
+            verified = self._cached(("verified",))
+            if verified is _MISSING:
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        f"SELECT domain FROM {rows.table(SendingDomain)}"  # noqa: S608 - identifiers only
+                        " WHERE organization_id = %s AND status = %s",
+                        [self.organization.pk, CheckStatus.VERIFIED],
+                    )
+                    verified = frozenset(domain for (domain,) in cursor.fetchall())
+                self._remember(("verified",), verified)
+            self._verified = verified
         return domain in self._verified
