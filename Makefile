@@ -20,13 +20,14 @@ for c in $(PYTHON) python3.13 python3.12 \
 done; echo "No Python >= 3.12 found: install python3.13 or set PYTHON=/path/to/python3.13" >&2; exit 1
 endef
 
-.PHONY: help venv install run test test-fast lint format migrate clean
+.PHONY: help venv install run test test-fast lint format migrate clean openapi
 
 help:
 	@echo "make run    - install, migrate, create a demo Organization, serve on http://127.0.0.1:$(PORT) with a task worker"
 	@echo "make test   - install and run the whole test suite (DATABASE_URL selects the database)"
 	@echo "make lint   - ruff, mypy and makemigrations --check"
 	@echo "make format - ruff format and fix"
+	@echo "make openapi - write openapi.json (the API's OpenAPI document) from the code"
 
 $(PY):
 	@py=$$($(FIND_PYTHON)) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
@@ -66,6 +67,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(PY) manage.py makemigrations --check --dry-run
+
+# The committed OpenAPI document; tests/contract/test_openapi_file.py fails when it is stale.
+openapi: $(STAMP)
+	$(PY) manage.py export_openapi --output openapi.json
 
 format: $(STAMP)
 	$(BIN)/ruff format .

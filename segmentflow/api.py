@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Router
 from ninja.decorators import decorate_view
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
@@ -31,6 +33,7 @@ from .errors import (
 )
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .idempotency import idempotent
+from .openapi import finish_document
 from .pagination import InvalidCursor
 
 logger = logging.getLogger("segmentflow.api")
@@ -118,6 +121,10 @@ class ApiRouter(Router):
         # `atomic=False`: the operation waits on the network and makes its own transactions.
         idempotency = idempotent if atomic else functools.partial(idempotent, atomic=False)
         decorate_view(idempotency, require_scope(scope))(view_func)
+        description = description or inspect.getdoc(view_func)
+        if scope is not None:
+            # finish_document turns it into the security requirement's role (OpenAPI 3.1).
+            kwargs["openapi_extra"] = {**kwargs.get("openapi_extra", {}), "x-scope": scope}
         if scope is not None:
             description = f"{description or ''}\n\nRequires scope `{scope}`.".strip()
         if set(methods) - {"GET"}:
@@ -159,6 +166,18 @@ class SegmentFlowApi(NinjaAPI):
         # `resource_method`, e.g. emails_batchSend: routes set operation_id explicitly;
         # this fallback keeps undeclared ones readable.
         return str(operation.view_func.__name__)
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        finish_document(document)
+        for item in document["paths"].values():
+            for operation in item.values():
+                for status, answer in operation.get("responses", {}).items():
+                    if int(status) in ERROR_DESCRIPTIONS:
+                        answer["description"] = ERROR_DESCRIPTIONS[int(status)]
+        return document
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:

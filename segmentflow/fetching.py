@@ -102,7 +102,10 @@ def check_url(url: str) -> ParsedTarget:
     """Refuse what is wrong with the URL itself: scheme, port, credentials, bad literal address."""
     if any(ord(char) <= 0x20 or ord(char) == 0x7F for char in url):
         raise FetchRefused("the URL contains spaces or control characters")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL": an unbalanced [ in the host
+        raise FetchRefused(f"not a URL ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise FetchRefused(f"only http and https URLs can be fetched, not {scheme or 'this'!r}")

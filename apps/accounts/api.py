@@ -12,7 +12,12 @@ from .schemas import MeOut
 router = ApiRouter(tags=["me"])
 
 
-@router.get("/me", response=MeOut, operation_id="me_get", summary="The API key in use")
+@router.get(
+    "/me",
+    response=MeOut,
+    operation_id="me_get",
+    summary="Get the calling API key",
+)
 def me_get(request: HttpRequest) -> ApiKey:
     """Return the calling key: its id, name, scopes and Organization. Any valid key may call it."""
     return request.auth  # type: ignore[attr-defined,no-any-return]

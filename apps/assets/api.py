@@ -26,7 +26,13 @@ from .schemas import (
 router = ApiRouter(tags=["assets"])
 
 
-@router.get("/assets", response=AssetList, scope=ASSETS_READ, operation_id="assets_list")
+@router.get(
+    "/assets",
+    response=AssetList,
+    scope=ASSETS_READ,
+    operation_id="assets_list",
+    summary="List Assets",
+)
 def assets_list(request: HttpRequest, query: Query[AssetListQuery]) -> dict[str, Any]:
     """List Assets, newest first, optionally by status or a part of the filename."""
     assets = Asset.objects.for_org(_org(request))
@@ -37,12 +43,24 @@ def assets_list(request: HttpRequest, query: Query[AssetListQuery]) -> dict[str,
     return paginate(assets, query)
 
 
-@router.get("/assets/{asset_id}", response=AssetOut, scope=ASSETS_READ, operation_id="assets_get")
+@router.get(
+    "/assets/{asset_id}",
+    response=AssetOut,
+    scope=ASSETS_READ,
+    operation_id="assets_get",
+    summary="Get an Asset",
+)
 def assets_get(request: HttpRequest, asset_id: str) -> Asset:
     return Asset.objects.get_for_org_or_404(_org(request), asset_id)
 
 
-@router.post("/assets", response={201: AssetOut}, scope=ASSETS_WRITE, operation_id="assets_create")
+@router.post(
+    "/assets",
+    response={201: AssetOut},
+    scope=ASSETS_WRITE,
+    operation_id="assets_create",
+    summary="Create an Asset",
+)
 def assets_create(request: HttpRequest, payload: AssetCreateIn) -> Status:
     """Create an Asset waiting for its bytes (status `pending_upload`); then open an upload
     session, PUT the bytes and finalize."""
@@ -62,6 +80,7 @@ def assets_create(request: HttpRequest, payload: AssetCreateIn) -> Status:
     response=UploadSessionOut,
     scope=ASSETS_WRITE,
     operation_id="assets_createUploadSession",
+    summary="Start an upload of an Asset's bytes",
 )
 def assets_create_upload_session(request: HttpRequest, asset_id: str) -> dict[str, Any]:
     """A URL to PUT the bytes to, valid 15 minutes, with the headers to send; it replaces any
@@ -81,6 +100,7 @@ def assets_create_upload_session(request: HttpRequest, asset_id: str) -> dict[st
     response=AssetOut,
     scope=ASSETS_WRITE,
     operation_id="assets_finalize",
+    summary="Finalize an Asset's upload",
 )
 def assets_finalize(request: HttpRequest, asset_id: str) -> Asset:
     """Inspect the uploaded bytes: status `ready`, or 422 `invalid_image` and status `failed`.
@@ -90,7 +110,11 @@ def assets_finalize(request: HttpRequest, asset_id: str) -> Asset:
 
 
 @router.patch(
-    "/assets/{asset_id}", response=AssetOut, scope=ASSETS_WRITE, operation_id="assets_update"
+    "/assets/{asset_id}",
+    response=AssetOut,
+    scope=ASSETS_WRITE,
+    operation_id="assets_update",
+    summary="Update an Asset",
 )
 def assets_update(request: HttpRequest, asset_id: str, payload: AssetPatchIn) -> Asset:
     asset = Asset.objects.get_for_org_or_404(_org(request), asset_id)
@@ -102,6 +126,7 @@ def assets_update(request: HttpRequest, asset_id: str, payload: AssetPatchIn) ->
     response={204: None},
     scope=ASSETS_WRITE,
     operation_id="assets_delete",
+    summary="Delete an Asset",
 )
 def assets_delete(request: HttpRequest, asset_id: str) -> Status:
     """Delete the Asset, its bytes and thumbnail; 409 `asset_in_use` while referenced."""

@@ -1,24 +1,30 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field
 
 from segmentflow.pagination import ListOut, PageQuery
-from segmentflow.schemas import InSchema, OutSchema, Timestamp
+from segmentflow.schemas import InSchema, Omittable, OutSchema, Timestamp, non_blank
 
 from . import storage
+from .inspection import MAX_BYTES
 from .models import Asset
 
 Status = Literal["pending_upload", "ready", "failed"]
 
 
 class AssetCreateIn(InSchema):
-    filename: str = Field(max_length=255)
-    content_type: str = Field(
-        max_length=100, description="image/png, image/jpeg, image/gif or image/webp: a hint only."
+    filename: str = Field(max_length=255, json_schema_extra=non_blank())
+    content_type: Literal["image/png", "image/jpeg", "image/gif", "image/webp"] = Field(
+        description="The type the client will upload: a hint only, finalize reads the bytes."
     )
-    size: int = Field(ge=1, description="Bytes the client will upload; at most 10 MiB.")
+    # Over the limit is 413 payload_too_large (the action's answer), not a schema error.
+    size: int = Field(
+        ge=1,
+        description="Bytes the client will upload; at most 10 MiB.",
+        json_schema_extra={"maximum": MAX_BYTES},
+    )
     alt_text: str | None = Field(None, max_length=1000)
     tags: list[str] | None = None
 
@@ -26,7 +32,9 @@ class AssetCreateIn(InSchema):
 class AssetPatchIn(InSchema):
     """Every field is optional; `null` clears altText and tags."""
 
-    filename: str | None = Field(None, max_length=255)
+    filename: Omittable[Annotated[str, Field(max_length=255)]] = Field(
+        None, json_schema_extra=non_blank()
+    )
     alt_text: str | None = Field(None, max_length=1000)
     tags: list[str] | None = None
 

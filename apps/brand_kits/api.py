@@ -33,7 +33,11 @@ def _fresh(kit: BrandKit) -> BrandKit:
 
 
 @router.get(
-    "/brand-kit", response=BrandKitList, scope=BRAND_KIT_READ, operation_id="brandKits_list"
+    "/brand-kit",
+    response=BrandKitList,
+    scope=BRAND_KIT_READ,
+    operation_id="brandKits_list",
+    summary="List Brand Kits",
 )
 def brand_kits_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
     """List Brand Kits, newest first."""
@@ -46,6 +50,7 @@ def brand_kits_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, 
     response=BrandKitOut,
     scope=BRAND_KIT_READ,
     operation_id="brandKits_get",
+    summary="Get a Brand Kit",
 )
 def brand_kits_get(request: HttpRequest, brand_kit_id: str) -> BrandKit:
     return BrandKit.objects.get_for_org_or_404(_org(request), brand_kit_id)
@@ -56,6 +61,7 @@ def brand_kits_get(request: HttpRequest, brand_kit_id: str) -> BrandKit:
     response={201: BrandKitOut},
     scope=BRAND_KIT_WRITE,
     operation_id="brandKits_create",
+    summary="Create a Brand Kit",
 )
 def brand_kits_create(request: HttpRequest, payload: BrandKitCreateIn) -> Status:
     """Create a Brand Kit. The Organization's first kit is its default; `isDefault: true`
@@ -69,6 +75,7 @@ def brand_kits_create(request: HttpRequest, payload: BrandKitCreateIn) -> Status
     response=BrandKitOut,
     scope=BRAND_KIT_WRITE,
     operation_id="brandKits_update",
+    summary="Update a Brand Kit",
 )
 def brand_kits_update(
     request: HttpRequest, brand_kit_id: str, payload: BrandKitPatchIn
@@ -85,6 +92,7 @@ def brand_kits_update(
     response={204: None},
     scope=BRAND_KIT_WRITE,
     operation_id="brandKits_delete",
+    summary="Delete a Brand Kit",
 )
 def brand_kits_delete(request: HttpRequest, brand_kit_id: str) -> Status:
     """Delete the Brand Kit; when it was the default, the most recent remaining kit becomes
@@ -99,6 +107,7 @@ def brand_kits_delete(request: HttpRequest, brand_kit_id: str) -> Status:
     response={202: BrandExtractionOut},
     scope=BRAND_KIT_WRITE,
     operation_id="brandKits_startExtraction",
+    summary="Extract a brand from a website",
 )
 def brand_kits_start_extraction(
     request: HttpRequest, brand_kit_id: str, payload: ExtractionStartIn
@@ -117,6 +126,7 @@ def brand_kits_start_extraction(
     response=BrandExtractionOut,
     scope=BRAND_KIT_READ,
     operation_id="brandKits_getExtraction",
+    summary="Get a brand extraction",
 )
 def brand_kits_get_extraction(request: HttpRequest, extraction_id: str) -> BrandExtraction:
     """An extraction's status, progress and current step, and its result once it succeeded."""

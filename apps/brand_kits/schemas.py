@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict, StrictBool, field_validator
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import JsonDict
 
 from apps.assets.models import Asset
 from apps.assets.schemas import AssetOut
 from segmentflow.pagination import ListOut
-from segmentflow.schemas import InSchema, OutSchema, Timestamp
+from segmentflow.schemas import InSchema, Omittable, OutSchema, Timestamp, non_blank
 
 from .fonts import font_stack
 from .models import BrandExtraction, BrandKit
@@ -22,14 +23,18 @@ class LogoIn(InSchema):
     role: Role
 
 
+# `#rrggbb` or `#rgb` (stored as `#rrggbb`), or blank to clear; the actions strip spaces.
+COLOR: JsonDict = {"pattern": r"^\s*(?:#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}))?\s*$"}
+
+
 class ColorsIn(InSchema):
     """Each `#rrggbb` (or `#rgb`); `null` clears one."""
 
-    primary: str | None = Field(None, max_length=7)
-    secondary: str | None = Field(None, max_length=7)
-    accent: str | None = Field(None, max_length=7)
-    background: str | None = Field(None, max_length=7)
-    text: str | None = Field(None, max_length=7)
+    primary: str | None = Field(None, max_length=7, json_schema_extra=COLOR)
+    secondary: str | None = Field(None, max_length=7, json_schema_extra=COLOR)
+    accent: str | None = Field(None, max_length=7, json_schema_extra=COLOR)
+    background: str | None = Field(None, max_length=7, json_schema_extra=COLOR)
+    text: str | None = Field(None, max_length=7, json_schema_extra=COLOR)
 
 
 class FontsIn(InSchema):
@@ -51,13 +56,17 @@ class FooterIn(InSchema):
 
 
 class SocialLinkIn(InSchema):
-    network: str = Field(max_length=50, description="e.g. linkedin, instagram, x")
+    network: str = Field(
+        max_length=50,
+        description="e.g. linkedin, instagram, x (stored lower-cased)",
+        json_schema_extra={"pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9_-]{0,49}\s*$"},
+    )
     url: str = Field(max_length=2000, description="An http(s) URL.")
 
 
 class BrandKitCreateIn(InSchema):
-    name: str = Field(max_length=200)
-    is_default: bool | None = Field(
+    name: str = Field(max_length=200, json_schema_extra=non_blank())
+    is_default: StrictBool | None = Field(
         None, description="Make this the default kit; the first kit always is."
     )
     website_url: str | None = Field(None, max_length=2000)
@@ -73,8 +82,10 @@ class BrandKitPatchIn(InSchema):
     """Every field is optional. colors, fonts, sender and footer are merged field by field
     (`null` clears a field, or the whole object); logos and socialLinks are replaced."""
 
-    name: str | None = Field(None, max_length=200)
-    is_default: bool | None = Field(
+    name: Omittable[Annotated[str, Field(max_length=200)]] = Field(
+        None, json_schema_extra=non_blank()
+    )
+    is_default: Omittable[StrictBool] = Field(
         None, description="`true` makes this the default kit (the previous one stops being it)."
     )
     website_url: str | None = Field(None, max_length=2000)
@@ -177,8 +188,12 @@ class BrandKitList(ListOut[BrandKitOut]):
 
 
 class ExtractionStartIn(InSchema):
-    url: str = Field(max_length=2000, description="The website, e.g. https://acme.com")
-    apply: bool = Field(
+    url: str = Field(
+        max_length=2000,
+        description="The website, e.g. https://acme.com",
+        json_schema_extra=non_blank(),
+    )
+    apply: StrictBool = Field(
         False,
         description="Write the result into the Brand Kit when the import succeeds; "
         "otherwise it waits for review.",

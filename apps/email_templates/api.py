@@ -33,7 +33,11 @@ def saved_by(request: HttpRequest) -> str:
 
 
 @router.get(
-    "/templates", response=TemplateList, scope=TEMPLATES_READ, operation_id="templates_list"
+    "/templates",
+    response=TemplateList,
+    scope=TEMPLATES_READ,
+    operation_id="templates_list",
+    summary="List Templates",
 )
 def templates_list(request: HttpRequest, query: Query[TemplateListQuery]) -> dict[str, Any]:
     """List Templates, newest first; filter by `status` and `purpose`."""
@@ -50,6 +54,7 @@ def templates_list(request: HttpRequest, query: Query[TemplateListQuery]) -> dic
     response=TemplateOut,
     scope=TEMPLATES_READ,
     operation_id="templates_get",
+    summary="Get a Template",
 )
 def templates_get(request: HttpRequest, template_id: str) -> Template:
     return Template.objects.get_for_org_or_404(_org(request), template_id)
@@ -60,6 +65,7 @@ def templates_get(request: HttpRequest, template_id: str) -> Template:
     response={201: TemplateOut},
     scope=TEMPLATES_WRITE,
     operation_id="templates_create",
+    summary="Create a Template",
 )
 def templates_create(request: HttpRequest, payload: TemplateCreateIn) -> Status:
     """Create a Template. Its Liquid is parsed now: a syntax error is 422 with the line and
@@ -74,6 +80,7 @@ def templates_create(request: HttpRequest, payload: TemplateCreateIn) -> Status:
     response=TemplateOut,
     scope=TEMPLATES_WRITE,
     operation_id="templates_update",
+    summary="Update a Template",
 )
 def templates_update(request: HttpRequest, template_id: str, payload: TemplatePatchIn) -> Template:
     """Change a Template; a change of content increments `version` and keeps the old one."""
@@ -87,6 +94,7 @@ def templates_update(request: HttpRequest, template_id: str, payload: TemplatePa
     response=RenderOut,
     scope=TEMPLATES_READ,
     operation_id="templates_render",
+    summary="Render a Template",
 )
 def templates_render(request: HttpRequest, template_id: str, payload: RenderIn) -> Any:
     """Render the Template for a recipient without sending anything: `{subject, html, text,
@@ -102,6 +110,7 @@ def templates_render(request: HttpRequest, template_id: str, payload: RenderIn) 
     response={201: TemplateOut},
     scope=TEMPLATES_WRITE,
     operation_id="templates_duplicate",
+    summary="Duplicate a Template",
 )
 def templates_duplicate(request: HttpRequest, template_id: str) -> Status:
     """A new active copy named "Copy of …", at version 1."""
@@ -114,6 +123,7 @@ def templates_duplicate(request: HttpRequest, template_id: str) -> Status:
     response=TemplateOut,
     scope=TEMPLATES_WRITE,
     operation_id="templates_archive",
+    summary="Archive a Template",
 )
 def templates_archive(request: HttpRequest, template_id: str) -> Template:
     """Archive the Template: it can no longer be sent. Archiving twice changes nothing."""
@@ -126,6 +136,7 @@ def templates_archive(request: HttpRequest, template_id: str) -> Template:
     response=TemplateOut,
     scope=TEMPLATES_WRITE,
     operation_id="templates_unarchive",
+    summary="Unarchive a Template",
 )
 def templates_unarchive(request: HttpRequest, template_id: str) -> Template:
     """Make an archived Template active again."""

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field
-from pydantic import field_validator
+from pydantic import ConfigDict, field_validator
 
 from segmentflow.pagination import ListOut, PageQuery
-from segmentflow.schemas import InSchema, OutSchema, Timestamp
+from segmentflow.schemas import InSchema, Omittable, OutSchema, Timestamp, non_blank
 
 Purpose = Literal["transactional", "marketing"]
 Status = Literal["active", "archived"]
@@ -15,12 +15,21 @@ SOURCE_MAX = 1024 * 1024
 
 
 class TemplateCreateIn(InSchema):
-    name: str = Field(max_length=200)
-    subject: str = Field(max_length=2000, description="A Liquid template too.")
+    name: str = Field(max_length=200, json_schema_extra=non_blank())
+    subject: str = Field(
+        max_length=2000, description="A Liquid template too.", json_schema_extra=non_blank()
+    )
     preheader: str | None = Field(
         None, max_length=2000, description="Inbox preview text, hidden in the body."
     )
-    html: str = Field(max_length=SOURCE_MAX, description="Liquid HTML, at most 512 KiB.")
+    html: str = Field(
+        max_length=SOURCE_MAX,
+        description=(
+            "Liquid HTML, at most 512 KiB; a marketing template must contain "
+            "`{{ unsubscribeUrl }}`."
+        ),
+        json_schema_extra=non_blank(),
+    )
     text: str | None = Field(
         None, max_length=SOURCE_MAX, description="Plain-text part; derived from html when empty."
     )
@@ -35,12 +44,18 @@ class TemplateCreateIn(InSchema):
 class TemplatePatchIn(InSchema):
     """Every field is optional; a change of content increments `version`."""
 
-    name: str | None = Field(None, max_length=200)
-    subject: str | None = Field(None, max_length=2000)
+    name: Omittable[Annotated[str, Field(max_length=200)]] = Field(
+        None, json_schema_extra=non_blank()
+    )
+    subject: Omittable[Annotated[str, Field(max_length=2000)]] = Field(
+        None, json_schema_extra=non_blank()
+    )
     preheader: str | None = Field(None, max_length=2000)
-    html: str | None = Field(None, max_length=SOURCE_MAX)
+    html: Omittable[Annotated[str, Field(max_length=SOURCE_MAX)]] = Field(
+        None, json_schema_extra=non_blank()
+    )
     text: str | None = Field(None, max_length=SOURCE_MAX)
-    purpose: Purpose | None = None
+    purpose: Omittable[Purpose] = None
     category: str | None = Field(None, max_length=100)
     tags: list[str] | None = None
     brand_kit_id: str | None = Field(None, max_length=40)
@@ -85,6 +100,15 @@ class TemplateListQuery(PageQuery):
 class RenderIn(InSchema):
     """The recipient, as a saved Profile (`profileId`) or inline fields (`profile`), and the
     template's `data`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "not": {
+                "required": ["profileId", "profile"],
+                "properties": {"profileId": {"type": "string"}, "profile": {"type": "object"}},
+            }
+        }
+    )
 
     profile_id: str | None = Field(None, max_length=40)
     profile: dict[str, Any] | None = Field(

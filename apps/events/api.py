@@ -46,6 +46,7 @@ def _accepted(body: dict[str, Any]) -> HttpResponse:
     response={202: EventTrackOut},
     scope=EVENTS_WRITE,
     operation_id="events_track",
+    summary="Track an event",
     tags=["events"],
 )
 def events_track(request: HttpRequest, payload: EventTrackIn) -> HttpResponse:
@@ -65,6 +66,7 @@ def _batch_item(item: Any) -> TrackRequest | ActionError:
     response={202: EventBatchOut},
     scope=EVENTS_WRITE,
     operation_id="events_batchTrack",
+    summary="Track up to 500 events",
     tags=["events"],
 )
 def events_batch_track(request: HttpRequest, payload: EventBatchIn) -> HttpResponse:

@@ -1,14 +1,20 @@
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ninja import Field
-from pydantic import SkipValidation
+from pydantic import ConfigDict, SkipValidation
 
 from apps.sending.schemas import ItemErrorOut
 from segmentflow.errors import ActionError, item_error_json
-from segmentflow.schemas import InSchema, OutSchema, Timestamp, format_timestamp
+from segmentflow.schemas import (
+    DateTimeIn,
+    InSchema,
+    OutSchema,
+    Timestamp,
+    format_timestamp,
+    non_blank,
+)
 
 if TYPE_CHECKING:
     from .actions import Tracked
@@ -19,16 +25,30 @@ class EventTrackIn(InSchema):
     """One event of one Profile, named by `profileId`, `email` or `externalId` (an unknown
     email or externalId creates the Profile; identifiers naming different Profiles are 422)."""
 
-    name: str = Field(min_length=1, max_length=200, examples=["order.completed"])
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                # An empty identifier counts as none.
+                {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+                for name in ("profileId", "email", "externalId")
+            ]
+        }
+    )
+
+    name: str = Field(
+        min_length=1, max_length=200, examples=["order.completed"], json_schema_extra=non_blank()
+    )
     profile_id: str | None = Field(None, max_length=40)
-    email: str | None = Field(None, max_length=254, examples=["ada@example.com"])
-    external_id: str | None = Field(None, max_length=255)
+    email: str | None = Field(
+        None, max_length=254, examples=["ada@example.com"], json_schema_extra={"format": "email"}
+    )
+    external_id: str | None = Field(None, max_length=255, json_schema_extra=non_blank())
     properties: dict[str, Any] = Field(
         default_factory=dict,
         description="At most 64 KiB of JSON; `event.properties.*` in Journeys.",
         examples=[{"orderId": "A-1001", "total": 84.5}],
     )
-    occurred_at: datetime | None = Field(
+    occurred_at: DateTimeIn | None = Field(
         None, description="When it happened (defaults to when it is received)."
     )
 

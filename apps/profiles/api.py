@@ -27,7 +27,13 @@ from .schemas import (
 router = ApiRouter(tags=["profiles"])
 
 
-@router.get("/profiles", response=ProfileList, scope=PROFILES_READ, operation_id="profiles_list")
+@router.get(
+    "/profiles",
+    response=ProfileList,
+    scope=PROFILES_READ,
+    operation_id="profiles_list",
+    summary="List Profiles",
+)
 def profiles_list(request: HttpRequest, query: Query[ProfileListQuery]) -> dict[str, Any]:
     """List Profiles, newest first, filtered by exact email, externalId, status or update time."""
     profiles = Profile.objects.for_org(_org(request))
@@ -47,6 +53,7 @@ def profiles_list(request: HttpRequest, query: Query[ProfileListQuery]) -> dict[
     response=ProfileOut,
     scope=PROFILES_READ,
     operation_id="profiles_get",
+    summary="Get a Profile",
 )
 def profiles_get(request: HttpRequest, profile_id: str) -> Profile:
     return Profile.objects.get_for_org_or_404(_org(request), profile_id)
@@ -57,6 +64,7 @@ def profiles_get(request: HttpRequest, profile_id: str) -> Profile:
     response=SubscriptionDetailOut,
     scope=PROFILES_READ,
     operation_id="profiles_getSubscription",
+    summary="Get a Profile's subscription",
 )
 def profiles_get_subscription(request: HttpRequest, profile_id: str) -> dict[str, Any]:
     return _subscription(Profile.objects.get_for_org_or_404(_org(request), profile_id))
@@ -67,6 +75,7 @@ def profiles_get_subscription(request: HttpRequest, profile_id: str) -> dict[str
     response={201: ProfileOut},
     scope=PROFILES_WRITE,
     operation_id="profiles_create",
+    summary="Create a Profile",
 )
 def profiles_create(request: HttpRequest, payload: ProfileCreateIn) -> Status:
     """Create a Profile; 409 `conflict` when the email (or externalId) is taken."""
@@ -86,6 +95,7 @@ def profiles_create(request: HttpRequest, payload: ProfileCreateIn) -> Status:
     response=ProfileOut,
     scope=PROFILES_WRITE,
     operation_id="profiles_update",
+    summary="Update a Profile",
 )
 def profiles_update(request: HttpRequest, profile_id: str, payload: ProfilePatchIn) -> Profile:
     """Change some fields; `attributes` is merged key by key and a `null` value deletes a key."""
@@ -103,6 +113,7 @@ def profiles_update(request: HttpRequest, profile_id: str, payload: ProfilePatch
     response=SubscriptionDetailOut,
     scope=PROFILES_WRITE,
     operation_id="profiles_updateSubscription",
+    summary="Subscribe or unsubscribe a Profile",
 )
 def profiles_update_subscription(
     request: HttpRequest, profile_id: str, payload: SubscriptionIn
@@ -117,6 +128,7 @@ def profiles_update_subscription(
     response={204: None},
     scope=PROFILES_WRITE,
     operation_id="profiles_delete",
+    summary="Erase a Profile",
 )
 def profiles_delete(request: HttpRequest, profile_id: str) -> Status:
     """Erase the Profile's personal data; it is 404 from then on."""

@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field
 from pydantic import field_validator
+from pydantic.json_schema import JsonDict
 
 from segmentflow.pagination import ListOut, PageQuery
-from segmentflow.schemas import BlankAsNull, InSchema, OutSchema, Timestamp
+from segmentflow.schemas import BlankAsNull, DateTimeIn, InSchema, Omittable, OutSchema, Timestamp
 
 from .models import Profile
 
@@ -18,13 +18,18 @@ class SubscriptionIn(InSchema):
     status: Status
 
 
+# A locale such as en or pt-BR, or blank (clears it); the actions strip the text first.
+LOCALE: JsonDict = {"pattern": r"^\s*(?:[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)?\s*$"}
+TIMEZONE: JsonDict = {"description": "An IANA time zone such as Europe/Paris."}
+
+
 class ProfileCreateIn(InSchema):
-    email: str = Field(max_length=254)
+    email: str = Field(max_length=254, json_schema_extra={"format": "email"})
     external_id: str | None = Field(None, max_length=255)
     first_name: str | None = Field(None, max_length=200)
     last_name: str | None = Field(None, max_length=200)
-    locale: str | None = Field(None, max_length=35)
-    timezone: str | None = Field(None, max_length=64)
+    locale: str | None = Field(None, max_length=35, json_schema_extra=LOCALE)
+    timezone: str | None = Field(None, max_length=64, json_schema_extra=TIMEZONE)
     attributes: dict[str, Any] | None = None
     subscription: SubscriptionIn | None = None
 
@@ -32,12 +37,14 @@ class ProfileCreateIn(InSchema):
 class ProfilePatchIn(InSchema):
     """Every field is optional; `null` clears it, and `attributes` is merged key by key."""
 
-    email: str | None = Field(None, max_length=254)
+    email: Omittable[Annotated[str, Field(max_length=254)]] = Field(
+        None, json_schema_extra={"format": "email"}
+    )
     external_id: str | None = Field(None, max_length=255)
     first_name: str | None = Field(None, max_length=200)
     last_name: str | None = Field(None, max_length=200)
-    locale: str | None = Field(None, max_length=35)
-    timezone: str | None = Field(None, max_length=64)
+    locale: str | None = Field(None, max_length=35, json_schema_extra=LOCALE)
+    timezone: str | None = Field(None, max_length=64, json_schema_extra=TIMEZONE)
     attributes: dict[str, Any] | None = None
 
     @field_validator("email")
@@ -105,6 +112,6 @@ class ProfileListQuery(PageQuery):
     email: str | None = Field(None, description="Exact email (case-insensitive).")
     external_id: str | None = Field(None, alias="externalId")
     subscription_status: Status | None = Field(None, alias="subscriptionStatus")
-    updated_since: datetime | None = Field(
+    updated_since: DateTimeIn | None = Field(
         None, alias="updatedSince", description="Only Profiles updated at or after this time."
     )

@@ -38,6 +38,7 @@ router = ApiRouter()
     response=DomainList,
     scope=DOMAINS_READ,
     operation_id="domains_list",
+    summary="List sending domains",
     tags=["domains"],
 )
 def domains_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
@@ -51,6 +52,7 @@ def domains_list(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any
     response={201: DomainOut},
     scope=DOMAINS_WRITE,
     operation_id="domains_create",
+    summary="Add a sending domain",
     tags=["domains"],
 )
 def domains_create(request: HttpRequest, payload: DomainCreateIn) -> Status:
@@ -65,6 +67,7 @@ def domains_create(request: HttpRequest, payload: DomainCreateIn) -> Status:
     response=DomainOut,
     scope=DOMAINS_READ,
     operation_id="domains_get",
+    summary="Get a sending domain",
     tags=["domains"],
 )
 def domains_get(request: HttpRequest, domain_id: str) -> SendingDomain:
@@ -76,6 +79,7 @@ def domains_get(request: HttpRequest, domain_id: str) -> SendingDomain:
     response=DomainOut,
     scope=DOMAINS_WRITE,
     operation_id="domains_verify",
+    summary="Check a sending domain's DNS records",
     tags=["domains"],
     atomic=False,
 )
@@ -91,6 +95,7 @@ def domains_verify(request: HttpRequest, domain_id: str) -> SendingDomain:
     response={201: DomainOut},
     scope=DOMAINS_WRITE,
     operation_id="domains_rotateDkim",
+    summary="Rotate a domain's DKIM key",
     tags=["domains"],
 )
 def domains_rotate_dkim(request: HttpRequest, domain_id: str) -> Status:
@@ -106,6 +111,7 @@ def domains_rotate_dkim(request: HttpRequest, domain_id: str) -> Status:
     response={204: None},
     scope=DOMAINS_WRITE,
     operation_id="domains_delete",
+    summary="Delete a sending domain",
     tags=["domains"],
 )
 def domains_delete(request: HttpRequest, domain_id: str) -> Status:
@@ -140,6 +146,7 @@ def _send_request(payload: EmailSendIn) -> SendRequest:
     response={202: EmailSendOut},
     scope=EMAILS_SEND,
     operation_id="emails_send",
+    summary="Send an email",
     tags=["emails"],
 )
 def emails_send(request: HttpRequest, payload: EmailSendIn) -> HttpResponse:
@@ -159,6 +166,7 @@ def _batch_item(item: Any) -> SendRequest | ActionError:
     response={202: BatchSendOut},
     scope=EMAILS_SEND,
     operation_id="emails_batchSend",
+    summary="Send up to 100 emails",
     tags=["emails"],
 )
 def emails_batch_send(request: HttpRequest, payload: BatchSendIn) -> HttpResponse:
@@ -174,6 +182,7 @@ def emails_batch_send(request: HttpRequest, payload: BatchSendIn) -> HttpRespons
     response=EmailSendList,
     scope=EMAILS_READ,
     operation_id="emails_list",
+    summary="List EmailSends",
     tags=["emails"],
 )
 def emails_list(request: HttpRequest, query: Query[EmailListQuery]) -> dict[str, Any]:
@@ -195,6 +204,7 @@ def emails_list(request: HttpRequest, query: Query[EmailListQuery]) -> dict[str,
     response=EmailSendOut,
     scope=EMAILS_READ,
     operation_id="emails_get",
+    summary="Get an EmailSend",
     tags=["emails"],
 )
 def emails_get(request: HttpRequest, email_send_id: str) -> EmailSend:
@@ -206,6 +216,7 @@ def emails_get(request: HttpRequest, email_send_id: str) -> EmailSend:
     response=EmailSendOut,
     scope=EMAILS_SEND,
     operation_id="emails_cancel",
+    summary="Cancel a scheduled or queued email",
     tags=["emails"],
 )
 def emails_cancel(request: HttpRequest, email_send_id: str) -> EmailSend:

@@ -4,13 +4,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from ninja import Field
-from pydantic import SkipValidation
+from pydantic import ConfigDict, SkipValidation
 
 from segmentflow.errors import item_error_json
+from segmentflow.openapi import NO_NUL
 from segmentflow.pagination import ListOut, PageQuery
-from segmentflow.schemas import InSchema, OutSchema, Timestamp, format_timestamp
+from segmentflow.schemas import (
+    DateTimeIn,
+    InSchema,
+    OutSchema,
+    Timestamp,
+    format_timestamp,
+    non_blank,
+)
 
 from . import records
+from .email_actions import MAX_TAG_LENGTH, MAX_TAGS
 from .models import EmailSend, SendingDomain
 
 if TYPE_CHECKING:
@@ -22,6 +31,7 @@ Status = Literal["not_started", "pending", "verified", "failed", "temporary_fail
 class DomainCreateIn(InSchema):
     domain: str = Field(
         description="The domain mail will come from, e.g. example.com (IDN allowed)",
+        json_schema_extra=non_blank(),
         examples=["example.com"],
     )
 
@@ -94,13 +104,24 @@ EmailStatusName = Literal[
 
 
 class RecipientIn(InSchema):
-    email: str = Field(max_length=254, examples=["ada@example.com"])
+    email: str = Field(
+        max_length=254, examples=["ada@example.com"], json_schema_extra={"format": "email"}
+    )
     first_name: str | None = Field(None, max_length=200)
     last_name: str | None = Field(None, max_length=200)
 
 
 class EmailSendIn(InSchema):
     """One email: exactly one of `profileId` or `to` (which upserts the Profile by email)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["profileId"], "properties": {"profileId": {"type": "string"}}},
+                {"required": ["to"], "properties": {"to": {"type": "object"}}},
+            ]
+        }
+    )
 
     profile_id: str | None = Field(None, max_length=40)
     to: RecipientIn | None = Field(
@@ -122,8 +143,20 @@ class EmailSendIn(InSchema):
         None, max_length=2000, description="Replaces the template's subject (plain text)."
     )
     brand_kit_id: str | None = Field(None, max_length=40)
-    tags: dict[str, str] = Field(default_factory=dict, description="Up to 20 string values.")
-    scheduled_at: datetime | None = Field(
+    tags: dict[str, str] = Field(
+        default_factory=dict,
+        description="Up to 20 string values.",
+        json_schema_extra={
+            "maxProperties": MAX_TAGS,
+            "propertyNames": {"minLength": 1, "maxLength": MAX_TAG_LENGTH, "pattern": NO_NUL},
+            "additionalProperties": {
+                "type": "string",
+                "maxLength": MAX_TAG_LENGTH,
+                "pattern": NO_NUL,
+            },
+        },
+    )
+    scheduled_at: DateTimeIn | None = Field(
         None, description="Send at this time (up to 30 days ahead) instead of now."
     )
 

@@ -238,7 +238,9 @@ class BodyBuilder:
         """The alternatives a value may take, each resolved; nullable ones included."""
         schema = self.resolve(schema)
         alternatives = schema.get("anyOf") or schema.get("oneOf")
-        if alternatives:
+        # On an object with properties, anyOf/oneOf names which fields it needs (profileId
+        # or to): constraints on the one object, not alternatives to it.
+        if alternatives and "properties" not in schema:
             return [b for alt in alternatives for b in self.branches(alt)]
         kinds = schema.get("type")
         if isinstance(kinds, list):
@@ -283,6 +285,9 @@ class BodyBuilder:
         if kind == "object":
             properties = schema.get("properties", {})
             wanted = [*schema.get("required", []), *(PLAUSIBLE_OPTIONAL_FIELDS & set(properties))]
+            # The first set of fields the object's anyOf/oneOf asks for (profileId, say).
+            needs = schema.get("anyOf") or schema.get("oneOf") or []
+            wanted += needs[0].get("required", []) if needs else []
             return {key: self.example(properties.get(key, {}), key) for key in wanted}
         if kind == "array":
             return [self.example(schema.get("items", {})) for _ in range(schema.get("minItems", 0))]

@@ -24,15 +24,23 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
+    allow_header_conformance,
     content_type_conformance,
+    ensure_resource_availability,
     ignored_auth,
+    missing_required_header,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
     unsupported_method,
+    use_after_free,
 )
 
 from segmentflow.wsgi import application
+from tests.contract.checks import (
+    negative_data_rejection_item_by_item,
+    positive_data_acceptance_beyond_the_schema,
+)
 from tests.factories import make_api_key, make_org
 
 OPENAPI_PATH = "/api/v1/openapi.json"
@@ -43,10 +51,10 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 # `resource_method`, both halves camelCase: me_get, emails_batchSend, brandKits_startExtraction.
 OPERATION_ID = re.compile(r"^[a-z][a-zA-Z0-9]*_[a-z][a-zA-Z0-9]*$")
 
-# Every response is checked for: no 5xx, a documented status code, a documented content type,
-# a body and headers that match their schemas, auth that is enforced, and 405 for undocumented
-# methods. Not `positive_data_acceptance`: the contract answers some schema-valid input with 422
-# (a malformed cursor, `template_render_failed`, `domain_not_verified`), and those are documented.
+# Every check schemathesis has (`--checks all`): no 5xx, documented status codes, content types,
+# bodies and headers; auth enforced; 405 for undocumented methods; required headers; and the
+# data checks, schema-valid input accepted and schema-invalid input refused, as
+# tests/contract/checks.py holds them to what a JSON Schema can state.
 CONTRACT_CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -55,6 +63,12 @@ CONTRACT_CHECKS = [
     response_headers_conformance,
     ignored_auth,
     unsupported_method,
+    missing_required_header,
+    allow_header_conformance,
+    use_after_free,
+    ensure_resource_availability,
+    positive_data_acceptance_beyond_the_schema,
+    negative_data_rejection_item_by_item,
 ]
 
 schema = schemathesis.openapi.from_wsgi(
