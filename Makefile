@@ -27,14 +27,15 @@ help:
 	@echo "make test   - install and run the whole test suite (DATABASE_URL selects the database)"
 	@echo "make lint   - ruff, mypy and makemigrations --check"
 	@echo "make format - ruff format and fix"
-	@echo "make openapi - write openapi.json (the API's OpenAPI document) from the code"
+	@echo "make openapi - write openapi.json (the API's OpenAPI document) and the SDK code generated from it"
 
 $(PY):
 	@py=$$($(FIND_PYTHON)) && echo "Creating $(VENV) with $$py" && "$$py" -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
+$(STAMP): pyproject.toml sdks/python/pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet ".[dev]"
+	$(PY) -m pip install --quiet -e "./sdks/python[mcp]"
 	@touch $(STAMP)
 
 venv install: $(STAMP)
@@ -66,11 +67,16 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mypy --strict sdks/python/src/segmentflow_sdk
+	$(PY) sdks/python/scripts/generate_models.py --check
+	$(PY) sdks/python/scripts/generate_resources.py --check
 	$(PY) manage.py makemigrations --check --dry-run
 
 # The committed OpenAPI document; tests/contract/test_openapi_file.py fails when it is stale.
 openapi: $(STAMP)
 	$(PY) manage.py export_openapi --output openapi.json
+	$(PY) sdks/python/scripts/generate_models.py
+	$(PY) sdks/python/scripts/generate_resources.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -57,6 +57,19 @@ def json_value_schemas() -> dict[str, Any]:
     }
 
 
+def _share_components(node: Any, schemas: dict[str, Any], *, top: bool = False) -> Any:
+    """A component pydantic inlined (the items of a batch, `list[SkipValidation[EmailSendIn]]`)
+    becomes a $ref to it, so clients get one EmailSendIn type rather than a copy per use."""
+    if isinstance(node, list):
+        return [_share_components(item, schemas) for item in node]
+    if not isinstance(node, dict):
+        return node
+    title = node.get("title")
+    if not top and isinstance(title, str) and schemas.get(title) == node:
+        return {"$ref": SCHEMA_PREFIX + title}
+    return {key: _share_components(value, schemas) for key, value in node.items()}
+
+
 def _refs(node: Any) -> Iterator[str]:
     if isinstance(node, dict):
         ref = node.get("$ref")
@@ -207,6 +220,8 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
     if shared:
         raise ValueError(f"schemas used by requests and responses alike: {sorted(shared)}")
 
+    for name in list(schemas):
+        schemas[name] = _share_components(schemas[name], schemas, top=True)
     _tidy(schemas)
     for name in request_names:
         schemas[name] = _guard_request(schemas[name])

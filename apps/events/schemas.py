@@ -56,7 +56,10 @@ class EventTrackIn(InSchema):
 class EventBatchIn(InSchema):
     # Validated item by item in the route: one bad event must not refuse the others.
     events: list[SkipValidation[EventTrackIn]] = Field(
-        min_length=1, description="1 to 500 events, each as `events.track` takes it."
+        min_length=1,
+        description="1 to 500 events, each as `events.track` takes it.",
+        # More is 413 payload_too_large (the route's answer), not a schema error.
+        json_schema_extra={"maxItems": 500},
     )
 
 

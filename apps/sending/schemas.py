@@ -164,7 +164,10 @@ class EmailSendIn(InSchema):
 class BatchSendIn(InSchema):
     # Validated item by item in the route: one bad item must not refuse the others.
     emails: list[SkipValidation[EmailSendIn]] = Field(
-        min_length=1, description="1 to 100 sends, each as `emails.send` takes it."
+        min_length=1,
+        description="1 to 100 sends, each as `emails.send` takes it.",
+        # More is 413 payload_too_large (the route's answer), not a schema error.
+        json_schema_extra={"maxItems": 100},
     )
 
 

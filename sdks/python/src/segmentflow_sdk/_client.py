@@ -1,0 +1,273 @@
+"""SegmentFlow and AsyncSegmentFlow: one httpx client each, retries, idempotency, errors."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any, TypeVar, overload
+
+import httpx
+from pydantic import BaseModel
+
+from . import _async_resources as ar
+from . import _models as models
+from . import _resources as r
+from ._core import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    RequestPlan,
+    client_headers,
+    connection_error,
+    error_from,
+    resolve_settings,
+    retry_delay,
+    retryable,
+    wire_params,
+)
+from ._errors import SegmentFlowError
+from ._pagination import AsyncPage, AsyncPager, Page
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class SegmentFlow:
+    """`SegmentFlow(api_key=…, base_url=…)`; both default to SEGMENTFLOW_API_KEY and
+    SEGMENTFLOW_BASE_URL. Writes carry an automatic Idempotency-Key (pass
+    `idempotency_key=` to choose it), so the retries of network errors, 409
+    `idempotency_key_in_use`, 429 and 5xx (`max_retries`, default 2) never act twice."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.Client | None = None,
+    ) -> None:
+        key, self.base_url = resolve_settings(api_key, base_url)
+        self.max_retries = max_retries
+        self._http = http_client or httpx.Client(timeout=timeout)
+        self._headers = client_headers(key)
+        self.me = r.Me(self)
+        self.profiles = r.Profiles(self)
+        self.templates = r.Templates(self)
+        self.assets = r.Assets(self)
+        self.brand_kits = r.BrandKits(self)
+        self.domains = r.Domains(self)
+        self.emails = r.Emails(self)
+        self.events = r.Events(self)
+
+    @overload
+    def call(
+        self,
+        model: type[M],
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> M: ...
+
+    @overload
+    def call(
+        self,
+        model: None,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> None: ...
+
+    def call(
+        self,
+        model: type[M] | None,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> M | None:
+        plan = RequestPlan.build(
+            method, path, body=body, params=params, idempotency_key=idempotency_key
+        )
+        response = self._send(plan)
+        if model is None or response.status_code == 204:
+            return None
+        return model.model_validate(response.json())
+
+    def page(self, item: type[M], path: str, params: Mapping[str, Any]) -> Page[M]:
+        def fetch(after: str | None) -> Page[M]:
+            query = {**params, "after": after} if after else dict(params)
+            plan = RequestPlan("GET", path, params=wire_params(query))
+            body = self._send(plan).json()
+            data = [item.model_validate(row) for row in body["data"]]
+            return Page(data, body["hasMore"], body["nextCursor"], fetch)
+
+        return fetch(None)
+
+    def _send(self, plan: RequestPlan) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = self._http.request(
+                    plan.method,
+                    self.base_url + plan.path,
+                    json=plan.json,
+                    params=plan.params or None,
+                    headers={**self._headers, **plan.headers},
+                )
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries:
+                    raise connection_error(exc) from exc
+                time.sleep(retry_delay(attempt, None))
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            if attempt < self.max_retries and retryable(response):
+                time.sleep(retry_delay(attempt, response))
+                attempt += 1
+                continue
+            raise error_from(response)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> SegmentFlow:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncSegmentFlow:
+    """The async client: `async with AsyncSegmentFlow(api_key=…) as client: await
+    client.emails.send(…)`; `async for p in client.profiles.list()` walks every page."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        key, self.base_url = resolve_settings(api_key, base_url)
+        self.max_retries = max_retries
+        self._http = http_client or httpx.AsyncClient(timeout=timeout)
+        self._headers = client_headers(key)
+        self.me = ar.AsyncMe(self)
+        self.profiles = ar.AsyncProfiles(self)
+        self.templates = ar.AsyncTemplates(self)
+        self.assets = ar.AsyncAssets(self)
+        self.brand_kits = ar.AsyncBrandKits(self)
+        self.domains = ar.AsyncDomains(self)
+        self.emails = ar.AsyncEmails(self)
+        self.events = ar.AsyncEvents(self)
+
+    @overload
+    async def call(
+        self,
+        model: type[M],
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> M: ...
+
+    @overload
+    async def call(
+        self,
+        model: None,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> None: ...
+
+    async def call(
+        self,
+        model: type[M] | None,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        idempotency_key: str | None = None,
+    ) -> M | None:
+        plan = RequestPlan.build(
+            method, path, body=body, params=params, idempotency_key=idempotency_key
+        )
+        response = await self._send(plan)
+        if model is None or response.status_code == 204:
+            return None
+        return model.model_validate(response.json())
+
+    def pager(self, item: type[M], path: str, params: Mapping[str, Any]) -> AsyncPager[M]:
+        async def fetch(after: str | None) -> AsyncPage[M]:
+            query = {**params, "after": after} if after else dict(params)
+            plan = RequestPlan("GET", path, params=wire_params(query))
+            body = (await self._send(plan)).json()
+            data = [item.model_validate(row) for row in body["data"]]
+            return AsyncPage(data, body["hasMore"], body["nextCursor"], fetch)
+
+        return AsyncPager(lambda: fetch(None))
+
+    async def _send(self, plan: RequestPlan) -> httpx.Response:
+        attempt = 0
+        while True:
+            try:
+                response = await self._http.request(
+                    plan.method,
+                    self.base_url + plan.path,
+                    json=plan.json,
+                    params=plan.params or None,
+                    headers={**self._headers, **plan.headers},
+                )
+            except httpx.TransportError as exc:
+                if attempt >= self.max_retries:
+                    raise connection_error(exc) from exc
+                await asyncio.sleep(retry_delay(attempt, None))
+                attempt += 1
+                continue
+            if response.is_success:
+                return response
+            if attempt < self.max_retries and retryable(response):
+                await asyncio.sleep(retry_delay(attempt, response))
+                attempt += 1
+                continue
+            raise error_from(response)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> AsyncSegmentFlow:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+__all__ = ["AsyncSegmentFlow", "SegmentFlow", "SegmentFlowError", "models"]
