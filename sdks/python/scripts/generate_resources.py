@@ -22,6 +22,8 @@ SDK = Path(__file__).resolve().parents[1]
 DOCUMENT = SDK.parents[1] / "openapi.json"
 PACKAGE = SDK / "src" / "segmentflow_sdk"
 OUTPUTS = {False: PACKAGE / "_resources.py", True: PACKAGE / "_async_resources.py"}
+# The MCP server reads its tools' input schemas from a copy shipped in the package.
+DOCUMENT_COPY = PACKAGE / "openapi.json"
 PY_TYPES = {"string": "str", "integer": "int", "boolean": "bool", "number": "float"}
 
 
@@ -179,8 +181,9 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="fail when a file is stale")
     args = parser.parse_args()
     stale = False
-    for is_async, path in OUTPUTS.items():
-        code = generate(is_async)
+    files = {path: generate(is_async) for is_async, path in OUTPUTS.items()}
+    files[DOCUMENT_COPY] = DOCUMENT.read_text(encoding="utf-8")
+    for path, code in files.items():
         if args.check:
             if path.read_text(encoding="utf-8") != code:
                 print(f"{path} is stale: run {Path(__file__).name}", file=sys.stderr)
