@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .openapi_examples import add_examples
 from .values import MAX_DEPTH
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "openapi.json"
@@ -242,6 +243,7 @@ def finish_document(document: dict[str, Any]) -> dict[str, Any]:
                 {name: [scope] for requirement in operation["security"] for name in requirement}
             ]
     schemas.update(json_value_schemas())
+    add_examples(document)
     return document
 
 

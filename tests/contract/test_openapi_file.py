@@ -65,3 +65,25 @@ def test_response_fields_with_defaults_are_required_and_objects_are_constants() 
     assert set(send["required"]) == set(send["properties"])
     assert send["properties"]["object"] == {"type": "string", "const": "email_send"}
     assert send["properties"]["createdAt"]["format"] == "date-time"
+
+
+def test_every_example_is_valid_for_its_schema() -> None:
+    from jsonschema import Draft202012Validator
+
+    document = json.loads(DOCUMENT_PATH.read_text(encoding="utf-8"))
+    checked = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            label = f"{method.upper()} {path}"
+            contents = [operation.get("requestBody", {}).get("content", {})] + [
+                answer.get("content", {}) for answer in operation["responses"].values()
+            ]
+            for content in contents:
+                media = content.get("application/json", {})
+                if "example" not in media:
+                    continue
+                root = {**media["schema"], "components": document["components"]}
+                errors = list(Draft202012Validator(root).iter_errors(media["example"]))
+                assert errors == [], f"{label}: {errors[0].message}"
+                checked.append(label)
+    assert {"POST /api/v1/emails", "POST /api/v1/events"} <= set(checked)

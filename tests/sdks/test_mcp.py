@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 from mcp import ClientSession, StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
@@ -23,8 +22,11 @@ from pytest_django.live_server_helper import LiveServer
 from apps.accounts.models import Organization
 from tests.contract.test_fuzz import make_template
 from tests.factories import make_api_key, make_org
+from tests.sdks.running import run_apart
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
 COMMAND = (
     shutil.which("segmentflow-mcp", path=str(Path(sys.executable).parent)) or "segmentflow-mcp"
 )
@@ -99,7 +101,7 @@ def test_over_stdio_the_tools_act_and_refusals_are_tool_errors(
         ):
             return await exercise(session, template.pk)
 
-    check(anyio.run(run))
+    check(run_apart(run))
 
 
 def test_a_key_without_emails_send_gets_insufficient_scope(
@@ -117,7 +119,7 @@ def test_a_key_without_emails_send_gets_insufficient_scope(
                 "emails_send", {"templateId": "tmpl_x", "to": {"email": "ada@example.com"}}
             )
 
-    result = anyio.run(run)
+    result = run_apart(run)
     assert result.is_error
     assert text_of(result).startswith("insufficient_scope:"), text_of(result)
 
@@ -168,7 +170,7 @@ def test_over_streamable_http_the_same(http_server: str, org: Organization) -> N
         ):
             return await exercise(session, template.pk)
 
-    check(anyio.run(run))
+    check(run_apart(run))
 
 
 def test_the_http_transport_refuses_another_host_or_origin(http_server: str) -> None:

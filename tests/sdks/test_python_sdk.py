@@ -3,7 +3,6 @@ errors as SegmentFlowError, and a write retried after a lost answer acting once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +15,7 @@ from apps.accounts.models import Organization
 from apps.profiles.models import Profile
 from tests.contract.test_fuzz import make_template
 from tests.factories import make_api_key, make_org
+from tests.sdks.running import run_apart
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -182,7 +182,7 @@ def test_the_async_client_sends_tracks_and_iterates(
                 "refused": refused,
             }
 
-    result = asyncio.run(scenario())
+    result = run_apart(scenario)
     assert result["sent"].status == "queued"
     assert result["tracked"].event.name == "signed_up"
     assert len(result["first"].data) == 2 and result["first"].has_more
@@ -220,7 +220,7 @@ def test_the_async_client_retries_a_write_once_with_its_key(
         ) as sdk:
             return (await sdk.profiles.create(email="async-once@example.com")).id
 
-    profile_id = asyncio.run(scenario())
+    profile_id = run_apart(scenario)
     assert len(transport.keys) == 2 and transport.keys[0] == transport.keys[1]
     assert list(Profile.objects.filter(organization=org).values_list("pk", flat=True)) == [
         profile_id
