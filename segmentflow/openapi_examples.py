@@ -94,7 +94,11 @@ EXAMPLES: dict[str, tuple[Any, Any]] = {
             "properties": {"orderId": "A-1001", "total": 84.5},
             "occurredAt": AT,
         },
-        {"event": USER_EVENT, "matchedJourneys": 1, "journeyIds": ["jrn_01kbm8r4t0w7y3f5g2h6j9k1m4"]},
+        {
+            "event": USER_EVENT,
+            "matchedJourneys": 1,
+            "journeyIds": ["jrn_01kbm8r4t0w7y3f5g2h6j9k1m4"],
+        },
     ),
     "profiles_create": (
         {
