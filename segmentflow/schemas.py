@@ -57,7 +57,7 @@ def parse_date_time(value: Any) -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise PydanticCustomError("date_time", "a date-time with its offset")
-        return value
+        return value.astimezone(UTC)
     if not isinstance(value, str) or not _RFC3339.match(value):
         raise PydanticCustomError(
             "date_time", "a date-time with its offset, e.g. 2026-12-03T09:00:00Z"
@@ -68,9 +68,10 @@ def parse_date_time(value: Any) -> datetime:
         digits = len(rest) - len(rest.lstrip("0123456789"))
         text = f"{head}.{rest[: min(digits, 6)]}{rest[digits:]}"
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        raise PydanticCustomError("date_time", "not a real date-time") from None
+        # In UTC: PostgreSQL refuses offsets past ±15:59, which RFC 3339 allows.
+        return datetime.fromisoformat(text).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise PydanticCustomError("date_time", "not a real date-time in range") from None
 
 
 # A request's date-time: RFC 3339 with an offset, as `format: date-time` says.
