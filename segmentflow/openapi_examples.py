@@ -22,6 +22,17 @@ PROFILE = {
     "createdAt": AT,
     "updatedAt": AT,
 }
+
+# What profiles.create takes of the Profile above.
+PROFILE_FIELDS = (
+    "email",
+    "externalId",
+    "firstName",
+    "lastName",
+    "locale",
+    "timezone",
+    "attributes",
+)
 EMAIL_SEND = {
     "id": "es_01kbm8r4t0w7y3f5g2h6j9k1m1",
     "object": "email_send",
@@ -100,18 +111,7 @@ EXAMPLES: dict[str, tuple[Any, Any]] = {
             "journeyIds": ["jrn_01kbm8r4t0w7y3f5g2h6j9k1m4"],
         },
     ),
-    "profiles_create": (
-        {
-            "email": "ada@example.com",
-            "externalId": "user_42",
-            "firstName": "Ada",
-            "lastName": "Lovelace",
-            "locale": "en",
-            "timezone": "Europe/London",
-            "attributes": {"plan": "pro"},
-        },
-        PROFILE,
-    ),
+    "profiles_create": ({key: PROFILE[key] for key in PROFILE_FIELDS}, PROFILE),
     "profiles_get": (None, PROFILE),
     "emails_get": (None, EMAIL_SEND),
 }

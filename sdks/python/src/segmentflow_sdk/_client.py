@@ -19,12 +19,11 @@ from ._core import (
     DEFAULT_TIMEOUT,
     RequestPlan,
     client_headers,
-    connection_error,
-    error_from,
+    next_wait,
+    page_parts,
+    page_plan,
+    read_answer,
     resolve_settings,
-    retry_delay,
-    retryable,
-    wire_params,
 )
 from ._errors import SegmentFlowError
 from ._pagination import AsyncPage, AsyncPager, Page
@@ -97,18 +96,11 @@ class SegmentFlow:
         plan = RequestPlan.build(
             method, path, body=body, params=params, idempotency_key=idempotency_key
         )
-        response = self._send(plan)
-        if model is None or response.status_code == 204:
-            return None
-        return model.model_validate(response.json())
+        return read_answer(model, self._send(plan))
 
     def page(self, item: type[M], path: str, params: Mapping[str, Any]) -> Page[M]:
         def fetch(after: str | None) -> Page[M]:
-            query = {**params, "after": after} if after else dict(params)
-            plan = RequestPlan("GET", path, params=wire_params(query))
-            body = self._send(plan).json()
-            data = [item.model_validate(row) for row in body["data"]]
-            return Page(data, body["hasMore"], body["nextCursor"], fetch)
+            return Page(*page_parts(item, self._send(page_plan(path, params, after))), fetch)
 
         return fetch(None)
 
@@ -124,18 +116,12 @@ class SegmentFlow:
                     headers={**self._headers, **plan.headers},
                 )
             except httpx.TransportError as exc:
-                if attempt >= self.max_retries:
-                    raise connection_error(exc) from exc
-                time.sleep(retry_delay(attempt, None))
-                attempt += 1
-                continue
-            if response.is_success:
-                return response
-            if attempt < self.max_retries and retryable(response):
-                time.sleep(retry_delay(attempt, response))
-                attempt += 1
-                continue
-            raise error_from(response)
+                time.sleep(next_wait(attempt, self.max_retries, exc))
+            else:
+                if response.is_success:
+                    return response
+                time.sleep(next_wait(attempt, self.max_retries, response))
+            attempt += 1
 
     def close(self) -> None:
         self._http.close()
@@ -215,18 +201,12 @@ class AsyncSegmentFlow:
         plan = RequestPlan.build(
             method, path, body=body, params=params, idempotency_key=idempotency_key
         )
-        response = await self._send(plan)
-        if model is None or response.status_code == 204:
-            return None
-        return model.model_validate(response.json())
+        return read_answer(model, await self._send(plan))
 
     def pager(self, item: type[M], path: str, params: Mapping[str, Any]) -> AsyncPager[M]:
         async def fetch(after: str | None) -> AsyncPage[M]:
-            query = {**params, "after": after} if after else dict(params)
-            plan = RequestPlan("GET", path, params=wire_params(query))
-            body = (await self._send(plan)).json()
-            data = [item.model_validate(row) for row in body["data"]]
-            return AsyncPage(data, body["hasMore"], body["nextCursor"], fetch)
+            response = await self._send(page_plan(path, params, after))
+            return AsyncPage(*page_parts(item, response), fetch)
 
         return AsyncPager(lambda: fetch(None))
 
@@ -242,18 +222,12 @@ class AsyncSegmentFlow:
                     headers={**self._headers, **plan.headers},
                 )
             except httpx.TransportError as exc:
-                if attempt >= self.max_retries:
-                    raise connection_error(exc) from exc
-                await asyncio.sleep(retry_delay(attempt, None))
-                attempt += 1
-                continue
-            if response.is_success:
-                return response
-            if attempt < self.max_retries and retryable(response):
-                await asyncio.sleep(retry_delay(attempt, response))
-                attempt += 1
-                continue
-            raise error_from(response)
+                await asyncio.sleep(next_wait(attempt, self.max_retries, exc))
+            else:
+                if response.is_success:
+                    return response
+                await asyncio.sleep(next_wait(attempt, self.max_retries, response))
+            attempt += 1
 
     async def aclose(self) -> None:
         await self._http.aclose()

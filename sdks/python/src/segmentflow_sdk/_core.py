@@ -8,12 +8,14 @@ import random
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import BaseModel
 
 from ._errors import SegmentFlowError
+
+M = TypeVar("M", bound=BaseModel)
 
 __version__ = "0.1.0"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -159,6 +161,37 @@ def connection_error(exc: httpx.HTTPError) -> SegmentFlowError:
     if isinstance(exc, httpx.TimeoutException):
         return SegmentFlowError("timeout", f"The request timed out: {exc}")
     return SegmentFlowError("connection_error", f"Could not reach the API: {exc}")
+
+
+def next_wait(
+    attempt: int, max_retries: int, outcome: httpx.Response | httpx.TransportError
+) -> float:
+    """After attempt `attempt` (0-based) ended with `outcome` (a non-2xx answer or no answer):
+    the seconds to wait before the next attempt, or the SegmentFlowError to give up with."""
+    if isinstance(outcome, httpx.TransportError):
+        if attempt >= max_retries:
+            raise connection_error(outcome) from outcome
+        return retry_delay(attempt, None)
+    if attempt < max_retries and retryable(outcome):
+        return retry_delay(attempt, outcome)
+    raise error_from(outcome)
+
+
+def read_answer(model: type[M] | None, response: httpx.Response) -> M | None:
+    if model is None or response.status_code == 204:
+        return None
+    return model.model_validate(response.json())
+
+
+def page_plan(path: str, params: Mapping[str, Any], after: str | None) -> RequestPlan:
+    query = {**params, "after": after} if after else dict(params)
+    return RequestPlan("GET", path, params=wire_params(query))
+
+
+def page_parts(item: type[M], response: httpx.Response) -> tuple[list[M], bool, str | None]:
+    """A list answer's items as models, `hasMore` and `nextCursor`."""
+    body = response.json()
+    return [item.model_validate(row) for row in body["data"]], body["hasMore"], body["nextCursor"]
 
 
 def client_headers(api_key: str) -> dict[str, str]:
