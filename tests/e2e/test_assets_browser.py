@@ -51,6 +51,9 @@ def test_a_marketer_uploads_two_images_and_gives_them_alt_text(
     sections.get_by_role("link", name="Assets").click()
     expect(sections.get_by_role("link", name="Assets")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("heading", name="No Assets yet")).to_be_visible()
+    # The page's script (deferred) has taken the form over: without it a chosen file would wait
+    # for the plain "Upload" button, and a file set before it ran would go nowhere.
+    expect(page.get_by_role("button", name="Upload", exact=True)).to_be_hidden()
 
     # Hold the first finalize, so that its alt text is typed while the upload is in progress.
     held: list[Route] = []
